@@ -1,0 +1,85 @@
+"""Organisations and the activities they record."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from bufdir_project.timeranges import DateTimeRange
+
+
+class Organization(models.Model):
+    """A voluntary organisation that reports its activities to Bufdir."""
+
+    org_id = models.SlugField(max_length=64, unique=True, help_text="Public id, e.g. org-bufdir-42.")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["org_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.org_id})"
+
+
+class ActivityQuerySet(models.QuerySet["Activity"]):
+    def for_org(self, org: Organization | int) -> ActivityQuerySet:
+        return self.filter(org=org)
+
+    def in_range(self, time_range: DateTimeRange) -> ActivityQuerySet:
+        """Activities with ``start <= recorded_at < end + 1s`` (end inclusive to the second)."""
+        return self.filter(recorded_at__gte=time_range.start, recorded_at__lt=time_range.end_exclusive)
+
+
+def generate_activity_id() -> str:
+    return f"act-{uuid.uuid4().hex}"
+
+
+class Activity(models.Model):
+    """One activity held by an organisation (a guidance session, a peer-support meeting…)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # Unique through Meta.constraints, not unique=True: that would also build a
+    # varchar_pattern_ops index on PostgreSQL that nothing here uses.
+    activity_id = models.CharField(max_length=64, default=generate_activity_id, help_text="Public id, e.g. act-10021.")
+    # No separate index on org: the (org, recorded_at) index below serves it.
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="activities", db_index=False)
+    activity_type = models.SlugField(max_length=64, db_index=False, help_text="e.g. family_guidance.")
+    recorded_at = models.DateTimeField()
+    participant_count = models.IntegerField(default=0)
+    location = models.CharField(max_length=200, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETED)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["recorded_at", "activity_id"]
+        indexes = [
+            # Range counts with breakdowns are index-only scans on PostgreSQL
+            # (SPEC.md: measured 47 ms for a 50k-row quarter of 10M rows).
+            models.Index(
+                fields=["org", "recorded_at"],
+                include=["activity_type", "status", "participant_count"],
+                name="activity_org_recorded_cover",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["activity_id"], name="activity_id_unique"),
+            models.CheckConstraint(condition=Q(participant_count__gte=0), name="activity_participants_gte_0"),
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "completed", "cancelled"]), name="activity_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.activity_id
+
+    @property
+    def public_id(self) -> str:
+        return self.activity_id

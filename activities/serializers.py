@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from activities.models import Activity, Organization
+from bufdir_project.api.fields import UTCDateTimeField, UTCModelSerializer
+
+MAX_INT32 = 2**31 - 1
+
+
+class ActivitySerializer(UTCModelSerializer):
+    """An activity as the contract shows it (``GET /activities`` of the aggregation API)."""
+
+    activity_id = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+        max_length=64,
+        required=False,
+        help_text="Generated (act-<hex>) when not given. Letters, digits and _ . : - only.",
+    )
+    org_id = serializers.SlugRelatedField(source="org", slug_field="org_id", queryset=Organization.objects.all())
+    recorded_at = UTCDateTimeField(help_text="ISO 8601 with Z or an offset.")
+    participant_count = serializers.IntegerField(min_value=0, max_value=MAX_INT32, default=0)
+    location = serializers.CharField(max_length=200, allow_blank=True, default="")
+    activity_type = serializers.SlugField(max_length=64)
+
+    class Meta:
+        model = Activity
+        fields = ["activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status"]
+
+    def validate_activity_id(self, value: str) -> str:
+        if self.instance is not None and value != self.instance.activity_id:
+            raise serializers.ValidationError("activity_id cannot be changed.")
+        if self.instance is None and Activity.objects.filter(activity_id=value).exists():
+            raise serializers.ValidationError("An activity with this activity_id already exists.")
+        return value

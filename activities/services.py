@@ -1,0 +1,105 @@
+"""Writes to activities. Every path that changes activities goes through here.
+
+Each write runs in one transaction and tells ``record_counts`` which instants left and
+which arrived, so that live count snapshots stay exact in the same transaction (and
+their stream events go out after commit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from activities.models import Activity, Organization, generate_activity_id
+from record_counts.services import ActivityPoint, counts_apply_changes
+
+MAX_BULK_CREATE = 1000
+
+
+@dataclass(frozen=True)
+class ActivityData:
+    """The fields of a new activity, validated by the caller (API, import, admin)."""
+
+    org: Organization
+    activity_type: str
+    recorded_at: dt.datetime
+    participant_count: int = 0
+    location: str = ""
+    status: str = Activity.Status.COMPLETED
+    activity_id: str | None = field(default=None)
+
+
+def _point(activity: Activity) -> ActivityPoint:
+    return ActivityPoint(org_id=activity.org_id, recorded_at=activity.recorded_at)
+
+
+def activities_create(*, items: Sequence[ActivityData]) -> list[Activity]:
+    """Create activities in one transaction; all or nothing."""
+    if len(items) > MAX_BULK_CREATE:
+        raise ValidationError(f"At most {MAX_BULK_CREATE} activities can be created at once.")
+    ids = [item.activity_id for item in items if item.activity_id]
+    if len(ids) != len(set(ids)):
+        raise ValidationError({"activity_id": "The same activity_id appears more than once."})
+    objs = [
+        Activity(
+            activity_id=item.activity_id or generate_activity_id(),
+            org=item.org,
+            activity_type=item.activity_type,
+            recorded_at=item.recorded_at,
+            participant_count=item.participant_count,
+            location=item.location,
+            status=item.status,
+        )
+        for item in items
+    ]
+    try:
+        with transaction.atomic():
+            created = Activity.objects.bulk_create(objs, batch_size=500)
+            counts_apply_changes(removed=(), added=[_point(a) for a in created])
+    except IntegrityError:
+        # A concurrent writer took one of the ids between validation and insert.
+        raise ValidationError({"activity_id": "An activity with this activity_id already exists."}) from None
+    return created
+
+
+def activity_create(*, data: ActivityData) -> Activity:
+    return activities_create(items=[data])[0]
+
+
+def activity_update(*, activity: Activity, changes: dict[str, Any]) -> Activity:
+    """Apply field changes to one activity (``org`` may change too)."""
+    allowed = {"org", "activity_type", "recorded_at", "participant_count", "location", "status"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"cannot change {sorted(unknown)}")
+    with transaction.atomic():
+        # Lock the row so the instant we remove from the counts is the one stored.
+        current = Activity.objects.select_for_update().select_related("org").get(pk=activity.pk)
+        before = _point(current)
+        for name, value in changes.items():
+            setattr(current, name, value)
+        current.save(update_fields=[*changes] if changes else None)
+        after = _point(current)
+        if before != after:
+            counts_apply_changes(removed=[before], added=[after])
+    return current
+
+
+def activities_delete(*, activities: Iterable[Activity]) -> int:
+    """Delete activities in one transaction; returns how many were deleted."""
+    pks = [a.pk for a in activities]
+    with transaction.atomic():
+        locked = list(Activity.objects.select_for_update().filter(pk__in=pks).only("pk", "org_id", "recorded_at"))
+        points = [_point(a) for a in locked]
+        Activity.objects.filter(pk__in=[a.pk for a in locked]).delete()
+        counts_apply_changes(removed=points, added=())
+    return len(locked)
+
+
+def activity_delete(*, activity: Activity) -> None:
+    activities_delete(activities=[activity])

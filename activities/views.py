@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from activities import services
+from activities.filters import ActivityFilter
+from activities.models import Activity
+from activities.serializers import ActivitySerializer
+from bufdir_project.api.views import DeleteConfirmMixin
+
+
+def _data(validated: dict[str, Any]) -> services.ActivityData:
+    return services.ActivityData(**validated)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Create one activity, or a list of up to 1,000 in one transaction",
+        request=ActivitySerializer,
+        responses={201: ActivitySerializer, 400: OpenApiResponse(description="Validation error")},
+    ),
+    destroy=extend_schema(summary="Delete an activity"),
+)
+class ActivityViewSet(DeleteConfirmMixin, viewsets.ModelViewSet):
+    """Activities of the organisations: every change keeps live counts right."""
+
+    queryset = Activity.objects.select_related("org").order_by("recorded_at", "activity_id")
+    serializer_class = ActivitySerializer
+    filterset_class = ActivityFilter
+    lookup_field = "activity_id"
+    lookup_value_regex = "[^/]+"
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        many = isinstance(request.data, list)
+        if many and len(request.data) > services.MAX_BULK_CREATE:
+            raise ValidationError(
+                {"non_field_errors": [f"At most {services.MAX_BULK_CREATE} activities can be created at once."]}
+            )
+        if many and not request.data:
+            raise ValidationError({"non_field_errors": ["Expected at least one activity."]})
+        serializer = self.get_serializer(data=request.data, many=many)
+        serializer.is_valid(raise_exception=True)
+        items = serializer.validated_data if many else [serializer.validated_data]
+        created = services.activities_create(items=[_data(item) for item in items])
+        out = self.get_serializer(created if many else created[0], many=many)
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer: BaseSerializer[Activity]) -> None:
+        changes = dict(serializer.validated_data)
+        changes.pop("activity_id", None)
+        with transaction.atomic():
+            serializer.instance = services.activity_update(activity=serializer.instance, changes=changes)  # type: ignore[arg-type]
+
+    def perform_destroy(self, instance: Activity) -> None:
+        services.activity_delete(activity=instance)

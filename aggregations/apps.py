@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AggregationsConfig(AppConfig):
+    name = "aggregations"
+    verbose_name = "Bufdir aggregations"

@@ -1,0 +1,121 @@
+"""Serializer building blocks shared by every API app: UTC datetimes and ranges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bufdir_project.timeranges import (
+    Bound,
+    DateTimeRange,
+    RangeError,
+    RangeFieldsError,
+    isoformat_z,
+    make_range,
+    parse_bound,
+    parse_range,
+)
+
+BOUND_HELP = (
+    "ISO 8601 datetime with Z or an offset (a datetime without offset is rejected), "
+    "or a bare date YYYY-MM-DD meaning the whole day in the reporting time zone."
+)
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """Renders datetimes in UTC with a ``Z`` suffix whatever the current time zone."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default_timezone", dt.UTC)
+        super().__init__(*args, **kwargs)
+
+    def to_representation(self, value: dt.datetime) -> str | None:  # type: ignore[override]
+        if value is None:
+            return None
+        return isoformat_z(value)
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        # Same rules as range bounds: offset required, rejected with a helpful message.
+        if not isinstance(value, str):
+            self.fail("invalid", format="ISO 8601 with an offset")
+        if len(value) == 10:
+            raise serializers.ValidationError("Expected a datetime with an offset, not a date.")
+        try:
+            return parse_bound(value, bound="start")
+        except RangeError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "description": BOUND_HELP})
+class RangeBoundField(serializers.Field):
+    """One range bound: a datetime with an offset, or a bare date (a whole local day)."""
+
+    default_error_messages = {"invalid": "Expected a string."}
+
+    def __init__(self, *, bound: Bound, **kwargs: Any) -> None:
+        self.bound: Bound = bound
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dt.datetime:
+        try:
+            return parse_bound(data, bound=self.bound)
+        except RangeError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def to_representation(self, value: dt.datetime) -> str:
+        return isoformat_z(value)
+
+
+class StrictMixin:
+    """Rejects unknown keys with a 400 naming them (a typo must not be ignored silently)."""
+
+    fields: Any
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictSerializer(StrictMixin, serializers.Serializer):
+    """A plain serializer that rejects unknown keys."""
+
+
+class RangeSerializer(StrictSerializer):
+    """``{"start": ..., "end": ...}``; validates into a :class:`DateTimeRange`."""
+
+    start = RangeBoundField(bound="start", help_text=BOUND_HELP)
+    end = RangeBoundField(bound="end", help_text=BOUND_HELP + " The end is inclusive to the whole second.")
+
+    def validate(self, attrs: dict[str, dt.datetime]) -> DateTimeRange:
+        try:
+            return make_range(attrs["start"], attrs["end"])
+        except RangeFieldsError as exc:
+            raise serializers.ValidationError(exc.errors) from None
+
+    def to_representation(self, instance: DateTimeRange) -> dict[str, str]:
+        return {"start": isoformat_z(instance.start), "end": isoformat_z(instance.end)}
+
+
+class UTCModelSerializer(StrictMixin, serializers.ModelSerializer):
+    """ModelSerializer that rejects unknown keys and renders datetimes in UTC with ``Z``."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UTCDateTimeField,
+    }
+
+
+def range_from_query(params: Any, *, start_key: str = "start", end_key: str = "end") -> DateTimeRange:
+    """Parse a required range from query parameters, raising a DRF 400 naming the parameter."""
+    try:
+        return parse_range(params.get(start_key), params.get(end_key))
+    except RangeFieldsError as exc:
+        renamed = {start_key if k == "start" else end_key: [v] for k, v in exc.errors.items()}
+        raise serializers.ValidationError(renamed) from None

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RecordCountsConfig(AppConfig):
+    name = "record_counts"
+    verbose_name = "Period record counts"

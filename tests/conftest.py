@@ -1,0 +1,61 @@
+"""Fixtures shared by every test: two organisations (so leaks between them show) and an API client."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from activities import services
+from activities.models import Activity, Organization
+
+UTC = dt.UTC
+
+
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# Postgres-only behaviour is skipped elsewhere, with the reason in the report. In CI the
+# PostgreSQL run sets DATABASE_URL, so these tests do run there.
+postgres_only = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
+    reason="needs PostgreSQL: set DATABASE_URL (the .ci/run PostgreSQL pass does)",
+)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient(SERVER_NAME="localhost")
+
+
+@pytest.fixture
+def org(db: Any) -> Organization:
+    return Organization.objects.create(org_id="org-bufdir-42", name="Familievernet Oslo")
+
+
+@pytest.fixture
+def other_org(db: Any) -> Organization:
+    return Organization.objects.create(org_id="org-bufdir-7", name="Barn og unge Bergen")
+
+
+@pytest.fixture
+def make_activity(db: Any):  # type: ignore[no-untyped-def]
+    """Create an activity through the service (so live counts stay right)."""
+
+    def make(org: Organization, recorded_at: dt.datetime | str, **fields: Any) -> Activity:
+        if isinstance(recorded_at, str):
+            recorded_at = dt.datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
+        data = services.ActivityData(
+            org=org,
+            activity_type=fields.pop("activity_type", "family_guidance"),
+            recorded_at=recorded_at,
+            **fields,
+        )
+        return services.activity_create(data=data)
+
+    return make
