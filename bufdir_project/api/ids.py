@@ -22,7 +22,7 @@ class PublicId:
         Only the canonical spelling is accepted: ``agg-snap-001``, not ``agg-snap-1``
         nor ``agg-snap-0001``, so one snapshot has exactly one id.
         """
-        match = re.fullmatch(re.escape(self.prefix) + r"-(\d{3,19})", value)
+        match = re.fullmatch(re.escape(self.prefix) + r"-([0-9]{3,19})", value)
         if not match:
             return None
         pk = int(match.group(1))
