@@ -43,7 +43,8 @@ def test_datetime_without_offset_is_rejected_with_a_hint(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["yesterday", "2026-13-01", "2026-02-30", "2026-01-01T25:00:00Z", "", "2026-01-01T00:00:00+25:00", 20260101]
+    "value",
+    ["yesterday", "2026-13-01", "2026-02-30", "2026-01-01T25:00:00Z", "", "2026-01-01T00:00:00+25:00", 20260101],
 )
 def test_malformed_bounds_are_rejected(value):
     with pytest.raises(RangeError):
