@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F
 
-from bufdir_project.timeranges import truncate_to_second
+from bufdir_project.timeranges import ONE_SECOND
 from record_counts.models import CountSnapshot
 
 
@@ -19,11 +21,6 @@ class ActivityPoint:
 
     org_id: int
     recorded_at: dt.datetime
-
-
-def _inside(instant: dt.datetime, range_start: dt.datetime, range_end: dt.datetime) -> bool:
-    # start <= t < end + 1s, written without the addition (end is stored at whole seconds).
-    return range_start <= instant and truncate_to_second(instant) <= range_end
 
 
 def counts_apply_changes(*, removed: Iterable[ActivityPoint], added: Iterable[ActivityPoint]) -> dict[int, int]:
@@ -40,19 +37,29 @@ def counts_apply_changes(*, removed: Iterable[ActivityPoint], added: Iterable[Ac
         signed[point] -= 1
     for point in added:
         signed[point] += 1
+    # Per organisation: the changed instants, sorted, with a running sum of their signs,
+    # so each snapshot's delta is two bisections (bulk imports touch many instants).
     by_org: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
     for point, sign in signed.items():
         if sign:
             by_org[point.org_id].append((point.recorded_at, sign))
     if not by_org:
         return {}
+    prefix: dict[int, tuple[list[dt.datetime], list[int]]] = {}
+    for org_id, items in by_org.items():
+        items.sort()
+        instants = [instant for instant, _ in items]
+        sums = [0, *itertools.accumulate(sign for _, sign in items)]
+        prefix[org_id] = (instants, sums)
 
-    deltas: Counter[int] = Counter()
+    deltas: dict[int, int] = {}
     snapshots = CountSnapshot.objects.filter(org_id__in=by_org).values_list("pk", "org_id", "range_start", "range_end")
     for pk, org_id, range_start, range_end in snapshots:
-        for instant, sign in by_org[org_id]:
-            if _inside(instant, range_start, range_end):
-                deltas[pk] += sign
+        instants, sums = prefix[org_id]
+        # Inside: range_start <= t < range_end + 1s (end stored at whole seconds).
+        lo = bisect.bisect_left(instants, range_start)
+        hi = bisect.bisect_left(instants, range_end + ONE_SECOND)
+        deltas[pk] = sums[hi] - sums[lo]
     changed = {pk: delta for pk, delta in deltas.items() if delta}
     for pk, delta in changed.items():
         CountSnapshot.objects.filter(pk=pk).update(record_count=F("record_count") + delta)
