@@ -71,6 +71,74 @@ def activity_create(*, data: ActivityData) -> Activity:
     return activities_create(items=[data])[0]
 
 
+@dataclass(frozen=True)
+class UpsertStats:
+    created: int
+    updated: int
+    unchanged: int
+
+
+_DATA_FIELDS = ("activity_type", "recorded_at", "participant_count", "location", "status")
+
+
+def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
+    """Create or update activities keyed by ``activity_id`` (each item must have one).
+
+    Rows whose stored values already match are not written, so importing the same data
+    twice changes nothing. Three statements for any batch size: one locking read, one
+    insert, one update; live counts adjusted in the same transaction.
+    """
+    by_id: dict[str, ActivityData] = {}
+    for item in items:
+        if not item.activity_id or item.activity_id in by_id:
+            raise ValueError("activities_upsert needs distinct, non-empty activity_ids")
+        by_id[item.activity_id] = item
+    with transaction.atomic():
+        existing = {
+            a.activity_id: a
+            for a in Activity.objects.select_for_update()
+            .filter(activity_id__in=list(by_id))
+            .only("pk", "activity_id", "org_id", *_DATA_FIELDS)
+        }
+        new: list[Activity] = []
+        changed: list[Activity] = []
+        removed: list[ActivityPoint] = []
+        added: list[ActivityPoint] = []
+        for activity_id, item in by_id.items():
+            current = existing.get(activity_id)
+            if current is None:
+                new.append(
+                    Activity(
+                        activity_id=activity_id,
+                        org=item.org,
+                        **{name: getattr(item, name) for name in _DATA_FIELDS},
+                    )
+                )
+                added.append(ActivityPoint(item.org.pk, item.recorded_at))
+                continue
+            same = current.org_id == item.org.pk and all(
+                getattr(current, name) == getattr(item, name) for name in _DATA_FIELDS
+            )
+            if same:
+                continue
+            removed.append(_point(current))
+            current.org = item.org
+            for name in _DATA_FIELDS:
+                setattr(current, name, getattr(item, name))
+            changed.append(current)
+            added.append(_point(current))
+        try:
+            Activity.objects.bulk_create(new, batch_size=1000)
+        except IntegrityError:
+            raise ValidationError(
+                {"activity_id": "Another writer created one of these activities meanwhile."}
+            ) from None
+        if changed:
+            Activity.objects.bulk_update(changed, fields=["org", *_DATA_FIELDS], batch_size=1000)
+        counts_apply_changes(removed=removed, added=added)
+    return UpsertStats(created=len(new), updated=len(changed), unchanged=len(by_id) - len(new) - len(changed))
+
+
 def activity_update(*, activity: Activity, changes: dict[str, Any]) -> Activity:
     """Apply field changes to one activity (``org`` may change too)."""
     allowed = {"org", "activity_type", "recorded_at", "participant_count", "location", "status"}

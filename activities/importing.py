@@ -1,0 +1,249 @@
+"""Import activities from CSV or JSON Lines: validate every row, then upsert in batches.
+
+Two streaming passes over the file keep memory constant in its size: the first checks
+every row and reports each bad one by line number; the second writes, in one
+transaction, in batches, through ``services.activities_upsert`` so live counts stay
+exact. Re-importing a file changes nothing: rows are keyed by ``activity_id``, and a
+row without one gets an id derived from its content and line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from django.db import transaction
+
+from activities import services
+from activities.models import Activity, Organization
+from bufdir_project.timeranges import RangeError, parse_bound
+
+Format = Literal["csv", "jsonl"]
+FIELDS = ("activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status")
+REQUIRED = ("org_id", "activity_type", "recorded_at")
+ACTIVITY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+STATUSES = set(Activity.Status.values)
+MAX_PARTICIPANTS = 2**31 - 1
+MAX_REPORTED_ERRORS = 1000
+BATCH_SIZE = 5000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (missing, wrong format, no header)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def written(self) -> bool:
+        return not self.dry_run and (self.created + self.updated) > 0
+
+
+def detect_format(path: Path, explicit: str | None = None) -> Format:
+    name = (explicit or path.suffix.lstrip(".")).lower()
+    if name in {"csv"}:
+        return "csv"
+    if name in {"jsonl", "ndjson", "json"}:
+        return "jsonl"
+    raise ImportFileError(f"Cannot tell the format of {path.name}: use a .csv or .jsonl file, or --format.")
+
+
+def iter_raw_rows(stream: IO[str], fmt: Format) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """Yield ``(line number, row)``, or ``(line, error message)`` for an unreadable row."""
+    if fmt == "csv":
+        reader = csv.DictReader(stream)
+        if not reader.fieldnames:
+            raise ImportFileError("The CSV file is empty: it needs a header row.")
+        unknown = set(reader.fieldnames) - set(FIELDS)
+        if unknown:
+            raise ImportFileError(f"Unknown CSV columns: {', '.join(sorted(unknown))}. Allowed: {', '.join(FIELDS)}.")
+        missing = set(REQUIRED) - set(reader.fieldnames)
+        if missing:
+            raise ImportFileError(f"Missing CSV columns: {', '.join(sorted(missing))}.")
+        for row in reader:
+            if None in row:
+                yield reader.line_num, "more values than columns"
+                continue
+            yield reader.line_num, row
+        return
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, f"not valid JSON ({exc.msg})"
+            continue
+        if not isinstance(value, dict):
+            yield number, "each line must be a JSON object"
+            continue
+        yield number, value
+
+
+class RowValidator:
+    """Checks one raw row with the same rules as the activities API."""
+
+    def __init__(self) -> None:
+        self.orgs: dict[str, Organization] = {o.org_id: o for o in Organization.objects.all()}
+
+    def validate(self, line: int, raw: dict[str, Any]) -> services.ActivityData | str:
+        problems: list[str] = []
+        unknown = set(raw) - set(FIELDS)
+        if unknown:
+            problems.append(f"unknown fields: {', '.join(sorted(map(str, unknown)))}")
+        values = {name: raw.get(name) for name in FIELDS}
+        for name, value in values.items():
+            if isinstance(value, str) and "\x00" in value:
+                problems.append(f"{name}: null characters are not allowed")
+        for name in REQUIRED:
+            if values[name] in (None, ""):
+                problems.append(f"{name}: required")
+        if problems:
+            return "; ".join(problems)
+
+        org = self.orgs.get(str(values["org_id"]))
+        if org is None:
+            problems.append(f"org_id: unknown organisation {values['org_id']!r}")
+        activity_type = str(values["activity_type"])
+        if not SLUG_RE.match(activity_type):
+            problems.append("activity_type: must be a slug (letters, digits, _ and -), at most 64 characters")
+        try:
+            recorded_at = parse_bound(values["recorded_at"], bound="start")
+            if len(str(values["recorded_at"]).strip()) == 10:
+                raise RangeError("needs a time and an offset, not a bare date")
+        except RangeError as exc:
+            problems.append(f"recorded_at: {exc}")
+        participant_count = _parse_count(values["participant_count"], problems)
+        location = "" if values["location"] is None else str(values["location"])
+        if len(location) > 200:
+            problems.append("location: at most 200 characters")
+        status = values["status"] or Activity.Status.COMPLETED
+        if status not in STATUSES:
+            problems.append(f"status: must be one of {', '.join(sorted(STATUSES))}")
+        activity_id = values["activity_id"] or None
+        if activity_id is not None and not ACTIVITY_ID_RE.match(str(activity_id)):
+            problems.append("activity_id: letters, digits and _ . : - only, at most 64 characters")
+        if problems or org is None:
+            return "; ".join(problems)
+        if activity_id is None:
+            activity_id = _derived_id(line, org.org_id, activity_type, str(values["recorded_at"]), location)
+        return services.ActivityData(
+            activity_id=str(activity_id),
+            org=org,
+            activity_type=activity_type,
+            recorded_at=recorded_at,
+            participant_count=participant_count,
+            location=location,
+            status=str(status),
+        )
+
+
+def _parse_count(value: Any, problems: list[str]) -> int:
+    if value in (None, ""):
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        problems.append("participant_count: must be a whole number >= 0")
+        return 0
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_PARTICIPANTS:
+        problems.append(f"participant_count: must be a whole number from 0 to {MAX_PARTICIPANTS}")
+        return 0
+    return int(text)
+
+
+def _derived_id(line: int, *parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join([str(line), *parts]).encode()).hexdigest()[:32]
+    return f"act-imp-{digest}"
+
+
+def _open(path: Path) -> IO[str]:
+    try:
+        return io.open(path, encoding="utf-8-sig", newline="")  # noqa: UP020 (explicit text mode)
+    except OSError as exc:
+        raise ImportFileError(f"Cannot open {path}: {exc.strerror}.") from None
+
+
+def import_activities(
+    *,
+    path: Path,
+    fmt: str | None = None,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[str, int], None] | None = None,
+) -> ImportResult:
+    """Validate every row of ``path``, then (unless any is bad) upsert them all.
+
+    With ``skip_invalid`` the good rows are imported and the bad ones reported. The
+    write is one transaction: an error part-way leaves nothing behind.
+    """
+    file_format = detect_format(path, fmt)
+    result = ImportResult(dry_run=dry_run)
+    validator = RowValidator()
+
+    with _open(path) as stream:
+        try:
+            for line, raw in iter_raw_rows(stream, file_format):
+                result.rows += 1
+                outcome = raw if isinstance(raw, str) else validator.validate(line, raw)
+                if isinstance(outcome, str):
+                    result.invalid += 1
+                    if len(result.errors) < MAX_REPORTED_ERRORS:
+                        result.errors.append(RowError(line, outcome))
+                if progress and result.rows % 100_000 == 0:
+                    progress("checked", result.rows)
+        except UnicodeDecodeError:
+            raise ImportFileError("The file is not UTF-8 text.") from None
+    if dry_run or (result.invalid and not skip_invalid):
+        return result
+
+    with _open(path) as stream, transaction.atomic():
+        batch: dict[str, services.ActivityData] = {}
+        done = 0
+        for line, raw in iter_raw_rows(stream, file_format):
+            if isinstance(raw, str):
+                continue
+            outcome = validator.validate(line, raw)
+            if isinstance(outcome, str):
+                continue
+            if outcome.activity_id is None:  # the validator always sets one
+                continue
+            batch[outcome.activity_id] = outcome  # a later row with the same id wins
+            if len(batch) >= batch_size:
+                _flush(batch, result)
+                done += len(batch)
+                batch = {}
+                if progress:
+                    progress("written", done)
+        if batch:
+            _flush(batch, result)
+    return result
+
+
+def _flush(batch: dict[str, services.ActivityData], result: ImportResult) -> None:
+    stats = services.activities_upsert(items=list(batch.values()))
+    result.created += stats.created
+    result.updated += stats.updated
+    result.unchanged += stats.unchanged
