@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -15,6 +16,10 @@ class Organization(models.Model):
 
     org_id = models.SlugField(max_length=64, unique=True, help_text="Public id, e.g. org-bufdir-42.")
     name = models.CharField(max_length=200)
+    # Coordinators see and change only their own organisations' data in admin.
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_organizations"
+    )
 
     class Meta:
         ordering = ["org_id"]
