@@ -1,10 +1,10 @@
-"""Import activities from CSV or JSON Lines: validate every row, then upsert in batches.
+"""Import activities from CSV or JSON Lines: every row checked, upserted in batches.
 
-Two streaming passes over the file keep memory constant in its size: the first checks
-every row and reports each bad one by line number; the second writes, in one
-transaction, in batches, through ``services.activities_upsert`` so live counts stay
-exact. Re-importing a file changes nothing: rows are keyed by ``activity_id``, and a
-row without one gets an id derived from its content and line number.
+The file is streamed (memory is constant in its size) in one transaction, in batches,
+through ``services.activities_upsert`` so live counts stay exact. Every bad row is
+reported by line number; if there is any, nothing is imported (unless skip_invalid).
+Re-importing a file changes nothing: rows are keyed by ``activity_id``, and a row
+without one gets an id derived from its content and line number.
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ from bufdir_project.timeranges import RangeError, parse_bound
 
 Format = Literal["csv", "jsonl"]
 FIELDS = ("activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status")
+FIELD_SET = frozenset(FIELDS)
 REQUIRED = ("org_id", "activity_type", "recorded_at")
 ACTIVITY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
 STATUSES = set(Activity.Status.values)
 MAX_PARTICIPANTS = 2**31 - 1
 MAX_REPORTED_ERRORS = 1000
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
 
 
 class ImportFileError(Exception):
@@ -110,13 +111,16 @@ class RowValidator:
 
     def validate(self, line: int, raw: dict[str, Any]) -> services.ActivityData | str:
         problems: list[str] = []
-        unknown = set(raw) - set(FIELDS)
+        unknown = raw.keys() - FIELD_SET
         if unknown:
             problems.append(f"unknown fields: {', '.join(sorted(map(str, unknown)))}")
         values = {name: raw.get(name) for name in FIELDS}
-        for name, value in values.items():
-            if isinstance(value, str) and "\x00" in value:
-                problems.append(f"{name}: null characters are not allowed")
+        if any(isinstance(v, str) and "\x00" in v for v in values.values()):
+            problems.extend(
+                f"{name}: null characters are not allowed"
+                for name, v in values.items()
+                if isinstance(v, str) and "\x00" in v
+            )
         for name in REQUIRED:
             if values[name] in (None, ""):
                 problems.append(f"{name}: required")
@@ -194,7 +198,7 @@ def import_activities(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[str, int], None] | None = None,
 ) -> ImportResult:
-    """Validate every row of ``path``, then (unless any is bad) upsert them all.
+    """Check every row of ``path`` and upsert them all, or nothing if any is bad.
 
     With ``skip_invalid`` the good rows are imported and the bad ones reported. The
     write is one transaction: an error part-way leaves nothing behind.
@@ -202,8 +206,12 @@ def import_activities(
     file_format = detect_format(path, fmt)
     result = ImportResult(dry_run=dry_run)
     validator = RowValidator()
-
-    with _open(path) as stream:
+    # One pass: rows are checked and written as they stream by. At the first bad row
+    # (without skip_invalid) writing stops, checking goes on so every bad row is
+    # reported, and the transaction is rolled back: nothing is imported.
+    writing = not dry_run
+    batch: dict[str, services.ActivityData] = {}
+    with _open(path) as stream, transaction.atomic():
         try:
             for line, raw in iter_raw_rows(stream, file_format):
                 result.rows += 1
@@ -212,33 +220,22 @@ def import_activities(
                     result.invalid += 1
                     if len(result.errors) < MAX_REPORTED_ERRORS:
                         result.errors.append(RowError(line, outcome))
+                    writing = writing and skip_invalid
+                    continue
+                if writing and outcome.activity_id is not None:
+                    batch[outcome.activity_id] = outcome  # a later row with the same id wins
+                    if len(batch) >= batch_size:
+                        _flush(batch, result)
+                        batch = {}
                 if progress and result.rows % 100_000 == 0:
-                    progress("checked", result.rows)
+                    progress("processed", result.rows)
         except UnicodeDecodeError:
             raise ImportFileError("The file is not UTF-8 text.") from None
-    if dry_run or (result.invalid and not skip_invalid):
-        return result
-
-    with _open(path) as stream, transaction.atomic():
-        batch: dict[str, services.ActivityData] = {}
-        done = 0
-        for line, raw in iter_raw_rows(stream, file_format):
-            if isinstance(raw, str):
-                continue
-            outcome = validator.validate(line, raw)
-            if isinstance(outcome, str):
-                continue
-            if outcome.activity_id is None:  # the validator always sets one
-                continue
-            batch[outcome.activity_id] = outcome  # a later row with the same id wins
-            if len(batch) >= batch_size:
-                _flush(batch, result)
-                done += len(batch)
-                batch = {}
-                if progress:
-                    progress("written", done)
-        if batch:
+        if writing and batch:
             _flush(batch, result)
+        if not writing:
+            transaction.set_rollback(True)
+            result.created = result.updated = result.unchanged = 0
     return result
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from activities.models import Activity, Organization, generate_activity_id
 from record_counts.services import ActivityPoint, counts_apply_changes
@@ -100,20 +100,14 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
             .filter(activity_id__in=list(by_id))
             .only("pk", "activity_id", "org_id", *_DATA_FIELDS)
         }
-        new: list[Activity] = []
+        new: list[ActivityData] = []
         changed: list[Activity] = []
         removed: list[ActivityPoint] = []
         added: list[ActivityPoint] = []
         for activity_id, item in by_id.items():
             current = existing.get(activity_id)
             if current is None:
-                new.append(
-                    Activity(
-                        activity_id=activity_id,
-                        org=item.org,
-                        **{name: getattr(item, name) for name in _DATA_FIELDS},
-                    )
-                )
+                new.append(item)
                 added.append(ActivityPoint(item.org.pk, item.recorded_at))
                 continue
             same = current.org_id == item.org.pk and all(
@@ -128,7 +122,7 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
             changed.append(current)
             added.append(_point(current))
         try:
-            Activity.objects.bulk_create(new, batch_size=1000)
+            _insert(new)
         except IntegrityError:
             raise ValidationError(
                 {"activity_id": "Another writer created one of these activities meanwhile."}
@@ -137,6 +131,34 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
             Activity.objects.bulk_update(changed, fields=["org", *_DATA_FIELDS], batch_size=1000)
         counts_apply_changes(removed=removed, added=added)
     return UpsertStats(created=len(new), updated=len(changed), unchanged=len(by_id) - len(new) - len(changed))
+
+
+_COPY_COLUMNS = ("activity_id", "org_id", *_DATA_FIELDS)
+
+
+def _insert(items: Sequence[ActivityData]) -> None:
+    """Insert new activities: COPY on PostgreSQL (several times faster for imports),
+    ``bulk_create`` elsewhere. Either way inside the caller's transaction."""
+    if not items:
+        return
+    if connection.vendor != "postgresql":
+        Activity.objects.bulk_create(
+            [
+                Activity(activity_id=str(i.activity_id), org=i.org, **{n: getattr(i, n) for n in _DATA_FIELDS})
+                for i in items
+            ],
+            batch_size=1000,
+        )
+        return
+    table = connection.ops.quote_name(Activity._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COPY_COLUMNS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for i in items:
+                copy.write_row(
+                    (i.activity_id, i.org.pk, i.activity_type, i.recorded_at, i.participant_count, i.location, i.status)
+                )
 
 
 def activity_update(*, activity: Activity, changes: dict[str, Any]) -> Activity:

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from activities.importing import ImportFileError, ImportResult, import_activities
+from activities.importing import BATCH_SIZE, ImportFileError, ImportResult, import_activities
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "jsonl"], help="Default: from the file name's extension.")
         parser.add_argument("--skip-invalid", action="store_true", help="Import the good rows, report the bad ones.")
         parser.add_argument("--dry-run", action="store_true", help="Only check the file.")
-        parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
