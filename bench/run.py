@@ -1,0 +1,117 @@
+"""`make bench`: every figure next to its floor, measured in the same run.
+
+    .venv/bin/python bench/run.py [--rows 1000000] [--figures 1,2,3,4,5,6] [--duration 5]
+
+Creates a fresh PostgreSQL database (default bufdir_bench on 127.0.0.1), loads it with
+COPY, runs the figures and prints a table; the figures are also written as JSON to
+bench/results/. Loopback only; every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import datagen
+from bench.figures import FIGURES, Context
+from bench.harness import ROOT, server_env
+
+
+def fresh_database(admin_dsn: str, name: str) -> None:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    columns = ["figure", "case", "measure", "value", "floor", "ratio", "target", "met"]
+    widths = {c: max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns}
+    print()
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    print("  ".join("-" * widths[c] for c in columns))
+    for r in rows:
+        print("  ".join(_fmt(r.get(c)).ljust(widths[c]) for c in columns))
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--figures", default="1,2,3,4,5,6")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
+    parser.add_argument(
+        "--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
+    parser.add_argument("--db", default="bufdir_bench")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
+    parser.add_argument("--skip-load", action="store_true", help="reuse the data already in --db")
+    args = parser.parse_args()
+
+    dsn = args.admin_dsn.rsplit("/", 1)[0] + "/" + args.db
+    started = time.monotonic()
+    results: list[dict[str, Any]] = []
+    env = server_env(dsn)
+    if not args.skip_load:
+        print(f"fresh database {args.db}")
+        fresh_database(args.admin_dsn, args.db)
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    report = datagen.load(dsn, args.rows) if not args.skip_load else None
+    if report:
+        results.append(
+            {
+                "figure": "0 load",
+                "case": f"{report.rows:,} rows, {report.orgs} orgs",
+                "measure": "COPY into table (s)",
+                "value": report.load_seconds,
+                "floor": report.bare_copy_seconds,
+                "ratio": report.load_seconds / report.bare_copy_seconds,
+            }
+        )
+        print(
+            f"loaded in {report.load_seconds:.1f}s (bare COPY {report.bare_copy_seconds:.1f}s), "
+            f"vacuum {report.vacuum_seconds:.1f}s"
+        )
+    ctx = Context(dsn=dsn, env=env, redis_url=args.redis_url, duration=args.duration, rows=args.rows)
+    for number in [int(n) for n in args.figures.split(",") if n.strip()]:
+        print(f"figure {number} …", flush=True)
+        try:
+            results.extend(FIGURES[number](ctx))
+        except Exception as exc:  # a figure that cannot run is reported, not hidden
+            results.append(
+                {"figure": str(number), "case": "failed", "measure": type(exc).__name__, "value": str(exc)[:120]}
+            )
+            print(f"figure {number} failed: {exc}", file=sys.stderr)
+    print_table(results)
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    payload = {"rows": args.rows, "seconds": time.monotonic() - started, "cpus": os.cpu_count(), "results": results}
+    (out_dir / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=2, default=str))
+    print(f"\nwritten bench/results/bench-{stamp}.json in {payload['seconds']:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
