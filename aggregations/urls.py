@@ -1,4 +1,12 @@
-from django.urls import URLPattern, URLResolver
+from aggregations.views import AggregationSnapshotAliasViewSet, AggregationSnapshotViewSet
+from bufdir_project.api.views import api_router
 
-# The seven endpoints of the Bufdir Aggregation Repository contract (issue 3).
-urlpatterns: list[URLPattern | URLResolver] = []
+BASE = "api/v1/bufdir-aggregations"
+
+router = api_router()
+router.register(BASE, AggregationSnapshotViewSet, basename="aggregation-snapshot")
+# The contract prints every path with its base twice; a client generated from it calls
+# those literally, so they answer exactly like the canonical paths (kept out of the schema).
+router.register(f"{BASE}/{BASE}", AggregationSnapshotAliasViewSet, basename="aggregation-snapshot-alias")
+
+urlpatterns = router.urls

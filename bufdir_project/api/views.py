@@ -30,12 +30,12 @@ class PublicIdLookupMixin:
 
     public_id: PublicId
     lookup_field = "pk"
-    lookup_url_kwarg = "id"
+    lookup_url_kwarg: str | None = "id"
     lookup_value_regex = "[^/]+"
     kwargs: dict[str, Any]
 
     def get_object(self) -> Any:
-        pk = self.public_id.parse(self.kwargs[self.lookup_url_kwarg])
+        pk = self.public_id.parse(self.kwargs["id"])
         if pk is None:
             raise NotFound()
         queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]

@@ -1,0 +1,36 @@
+"""Filters of the snapshot list: organisation and exact range bounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import django_filters
+
+from activities.filters import BoundFormField
+from aggregations.models import AggregationSnapshot
+
+
+class ExactBoundFilter(django_filters.Filter):
+    """A range bound written like the API's ranges (offset or bare date), matched exactly."""
+
+    field_class = BoundFormField
+
+    def filter(self, qs: Any, value: dt.datetime | None) -> Any:
+        if value is not None and self.field_name == "range_end":
+            value = value.replace(microsecond=0)  # ends are stored at whole seconds
+        return super().filter(qs, value)
+
+
+class AggregationSnapshotFilter(django_filters.FilterSet):
+    org_id = django_filters.CharFilter(field_name="org__org_id", help_text="Organisation id, e.g. org-bufdir-42.")
+    range_start = ExactBoundFilter(
+        field_name="range_start", bound="start", help_text="Snapshots starting at this instant."
+    )
+    range_end = ExactBoundFilter(
+        field_name="range_end", bound="end", help_text="Snapshots ending at this second (inclusive end)."
+    )
+
+    class Meta:
+        model = AggregationSnapshot
+        fields = ["org_id", "range_start", "range_end"]

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from activities.filters import ActivityFilter
+from activities.models import Activity
+from activities.serializers import ActivitySerializer
+from aggregations import services
+from aggregations.filters import AggregationSnapshotFilter
+from aggregations.models import AggregationSnapshot, SubmittedPeriod
+from aggregations.serializers import (
+    ActivitiesQuerySerializer,
+    OrgQuerySerializer,
+    SnapshotCreateSerializer,
+    SnapshotSerializer,
+    SnapshotUpdateSerializer,
+    SubmittedPeriodSerializer,
+)
+from bufdir_project.api.fields import range_from_query
+from bufdir_project.api.ids import AGG_SNAPSHOT_ID
+from bufdir_project.api.pagination import PagePagination
+from bufdir_project.api.views import DeleteConfirmMixin, PublicIdLookupMixin
+
+PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)")
+DELETED = OpenApiResponse(description='{"deleted": true, "id": "agg-snap-001"}')
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List aggregation snapshots, newest first"),
+    retrieve=extend_schema(summary="Get an aggregation snapshot", responses={200: SnapshotSerializer, 404: PROBLEM}),
+    create=extend_schema(
+        summary="Count activities in a range now and persist a snapshot (countActivitiesInRange)",
+        request=SnapshotCreateSerializer,
+        responses={201: SnapshotSerializer, 400: PROBLEM},
+    ),
+    update=extend_schema(
+        summary="Re-aggregate a snapshot (optionally over a new range)",
+        request=SnapshotUpdateSerializer,
+        responses={200: SnapshotSerializer, 400: PROBLEM, 404: PROBLEM},
+    ),
+    destroy=extend_schema(summary="Delete a snapshot", responses={200: DELETED, 404: PROBLEM}),
+)
+class AggregationSnapshotViewSet(
+    PublicIdLookupMixin,
+    DeleteConfirmMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The Bufdir Aggregation Repository."""
+
+    queryset = AggregationSnapshot.objects.select_related("org").order_by("-snapshot_at", "-id")
+    serializer_class = SnapshotSerializer
+    filterset_class = AggregationSnapshotFilter
+    public_id = AGG_SNAPSHOT_ID
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = SnapshotCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        snapshot = services.snapshot_create(org=data.validated_data["org_id"], time_range=data.validated_data["range"])
+        location = reverse("aggregation-snapshot-detail", kwargs={"id": snapshot.public_id})
+        return Response(
+            SnapshotSerializer(snapshot).data, status=status.HTTP_201_CREATED, headers={"Location": location}
+        )
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        snapshot = self.get_object()
+        data = SnapshotUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            snapshot, _ = services.snapshot_reaggregate(snapshot=snapshot, time_range=data.validated_data.get("range"))
+        except AggregationSnapshot.DoesNotExist:
+            raise NotFound() from None  # deleted while we were re-counting
+        return Response(SnapshotSerializer(snapshot).data)
+
+    @extend_schema(
+        summary="Activities in a range (getActivitiesInRange)",
+        parameters=[ActivitiesQuerySerializer],
+        responses={200: ActivitySerializer(many=True), 400: PROBLEM},
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def activities(self, request: Request) -> Response:
+        query = ActivitiesQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        time_range = range_from_query(request.query_params)
+        org = query.validated_data["org_id"]
+        queryset = Activity.objects.select_related("org").for_org(org).in_range(time_range)
+        extra = {k: v for k, v in request.query_params.items() if k in {"activity_type", "status", "location"}}
+        filterset = ActivityFilter(data=extra, queryset=queryset)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(filterset.qs.order_by("recorded_at", "activity_id"), request, view=self)
+        return paginator.get_paginated_response(ActivitySerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="The most recently submitted report period (getLastSubmittedPeriod)",
+        parameters=[OrgQuerySerializer],
+        responses={200: SubmittedPeriodSerializer, 400: PROBLEM, 404: PROBLEM},
+    )
+    @action(detail=False, methods=["get"], url_path="last-submitted-period", filterset_class=None)
+    def last_submitted_period(self, request: Request) -> Response:
+        query = OrgQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        period = (
+            SubmittedPeriod.objects.select_related("org")
+            .filter(org=query.validated_data["org_id"])
+            .order_by("-period_end", "-submitted_at", "-id")
+            .first()
+        )
+        if period is None:
+            raise NotFound("This organisation has not submitted any period yet.")
+        return Response(SubmittedPeriodSerializer(period).data)
+
+
+@extend_schema(exclude=True)
+class AggregationSnapshotAliasViewSet(AggregationSnapshotViewSet):
+    """The contract's doubled paths (/api/v1/bufdir-aggregations/api/v1/bufdir-aggregations/…)."""
