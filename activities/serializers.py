@@ -1,11 +1,28 @@
 from __future__ import annotations
 
+import re
+
 from rest_framework import serializers
 
 from activities.models import Activity, Organization
 from bufdir_project.api.fields import UTCDateTimeField, UTCModelSerializer
 
 MAX_INT32 = 2**31 - 1
+ORG_ID_RE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+
+
+class OrganizationField(serializers.SlugRelatedField):
+    """An organisation by its ``org_id``; anything that is not a slug is rejected before
+    it reaches the database (PostgreSQL refuses NUL bytes with an error, not a miss)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("queryset", Organization.objects.all())
+        super().__init__(slug_field="org_id", **kwargs)  # type: ignore[arg-type]
+
+    def to_internal_value(self, data: object) -> Organization:
+        if not isinstance(data, str) or not ORG_ID_RE.match(data):
+            raise serializers.ValidationError("Unknown organisation: expected an org_id such as org-bufdir-42.")
+        return super().to_internal_value(data)
 
 
 class ActivitySerializer(UTCModelSerializer):
@@ -17,7 +34,7 @@ class ActivitySerializer(UTCModelSerializer):
         required=False,
         help_text="Generated (act-<hex>) when not given. Letters, digits and _ . : - only.",
     )
-    org_id = serializers.SlugRelatedField(source="org", slug_field="org_id", queryset=Organization.objects.all())
+    org_id = OrganizationField(source="org")
     recorded_at = UTCDateTimeField(help_text="ISO 8601 with Z or an offset.")
     participant_count = serializers.IntegerField(min_value=0, max_value=MAX_INT32, default=0)
     location = serializers.CharField(max_length=200, allow_blank=True, default="")

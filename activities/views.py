@@ -36,7 +36,7 @@ class ActivityViewSet(DeleteConfirmMixin, viewsets.ModelViewSet):
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilter
     lookup_field = "activity_id"
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"  # anything else is a 404, never a query
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         many = isinstance(request.data, list)

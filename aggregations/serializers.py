@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from activities.models import Organization
+from activities.serializers import OrganizationField
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from bufdir_project.api.fields import RangeSerializer, StrictSerializer, UTCDateTimeField
 
@@ -35,7 +35,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
 
 class SnapshotCreateSerializer(StrictSerializer):
-    org_id = serializers.SlugRelatedField(slug_field="org_id", queryset=Organization.objects.all())
+    org_id = OrganizationField()
     range = RangeSerializer()
 
 
@@ -46,7 +46,7 @@ class SnapshotUpdateSerializer(StrictSerializer):
 class ActivitiesQuerySerializer(StrictSerializer):
     """Query parameters of GET /activities (validated for the schema and for errors)."""
 
-    org_id = serializers.SlugRelatedField(slug_field="org_id", queryset=Organization.objects.all())
+    org_id = OrganizationField()
     start = serializers.CharField()
     end = serializers.CharField()
     activity_type = serializers.CharField(required=False)
@@ -57,7 +57,7 @@ class ActivitiesQuerySerializer(StrictSerializer):
 
 
 class OrgQuerySerializer(StrictSerializer):
-    org_id = serializers.SlugRelatedField(slug_field="org_id", queryset=Organization.objects.all())
+    org_id = OrganizationField()
 
 
 class SubmittedPeriodSerializer(serializers.ModelSerializer):

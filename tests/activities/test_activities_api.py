@@ -205,3 +205,15 @@ class TestListFilters:
         for activity_id in ["c", "a", "b"]:
             make_activity(org, at, activity_id=activity_id)
         assert self.ids(api, start="2026-05-01T00:00:00Z", end="2026-05-01T00:00:00Z") == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("bad", ["act%00x", "a/b", "-leading-dash", "x" * 65])
+def test_ids_outside_the_id_alphabet_are_404_without_a_query(api, db, bad, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert api.get(f"{URL}/{bad}").status_code == 404
+
+
+def test_nul_byte_in_org_id_is_a_400_not_a_database_error(api, db):
+    response = api.post(URL, payload(type("O", (), {"org_id": "org\x00x"})), format="json")
+    assert response.status_code == 400
+    assert "org_id" in response.json()["errors"]
