@@ -222,3 +222,13 @@ X_FRAME_OPTIONS = "DENY"
 # The covering index's INCLUDE columns exist on PostgreSQL only; SQLite builds the
 # plain (org, recorded_at) index, which is what a development database needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# --- Live count stream (django-eventstream) -------------------------------------------
+# No storage class: events carry absolute counts and every (re)connection starts with the
+# current count, so nothing is replayed and an idle stream holds no database connection.
+# With REDIS_URL, events published in any process (API, admin, cron, import) reach every
+# daphne process through Redis pub/sub; without it, one process still works.
+if REDIS_URL:
+    from redis.connection import parse_url as _parse_redis_url
+
+    EVENTSTREAM_REDIS = {k: v for k, v in _parse_redis_url(REDIS_URL).items() if v is not None}

@@ -4,15 +4,41 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from bufdir_project.timeranges import ONE_SECOND
+from activities.models import Organization
+from activities.selectors import activity_count
+from bufdir_project.timeranges import ONE_SECOND, DateTimeRange, now_to_second
+from record_counts.events import publish_counts
 from record_counts.models import CountSnapshot
+
+# Advisory-lock key space for "the counts of organisation N" (PostgreSQL only).
+_LOCK_BASE = 0x5B0D_0000_0000
+
+
+class RangeTaken(Exception):
+    """Another snapshot of the organisation already holds that range."""
+
+
+def lock_org_counts(org_ids: Iterable[int]) -> None:
+    """Serialise count changes per organisation until the transaction ends.
+
+    Writers take it before adjusting snapshots, (re)counts before counting: so a
+    snapshot created or recounted while activities change is never off by the
+    change in flight. SQLite serialises writers on its own.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for org_id in sorted(set(org_ids)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_BASE + org_id])
 
 
 @dataclass(frozen=True)
@@ -45,6 +71,7 @@ def counts_apply_changes(*, removed: Iterable[ActivityPoint], added: Iterable[Ac
             by_org[point.org_id].append((point.recorded_at, sign))
     if not by_org:
         return {}
+    lock_org_counts(by_org)
     prefix: dict[int, tuple[list[dt.datetime], list[int]]] = {}
     for org_id, items in by_org.items():
         items.sort()
@@ -63,4 +90,74 @@ def counts_apply_changes(*, removed: Iterable[ActivityPoint], added: Iterable[Ac
     changed = {pk: delta for pk, delta in deltas.items() if delta}
     for pk, delta in changed.items():
         CountSnapshot.objects.filter(pk=pk).update(record_count=F("record_count") + delta)
+    if changed:
+        pks = list(changed)
+        transaction.on_commit(lambda: publish_counts(pks))
     return changed
+
+
+def _recount(snapshot: CountSnapshot, time_range: DateTimeRange) -> CountSnapshot:
+    snapshot.range_start, snapshot.range_end = time_range.start, time_range.end
+    snapshot.record_count = activity_count(org=snapshot.org_id, time_range=time_range)
+    snapshot.snapshot_at = now_to_second()
+    return snapshot
+
+
+def count_snapshot_upsert(*, org: Organization, time_range: DateTimeRange) -> CountSnapshot:
+    """Count exactly now and create or update the organisation's snapshot of the range.
+
+    Race-safe: concurrent calls for one range never fail and never make two rows (the
+    unique constraint decides; the loser updates the winner's row).
+    """
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                lock_org_counts([org.pk])
+                snapshot = (
+                    CountSnapshot.objects.select_for_update()
+                    .filter(org=org, range_start=time_range.start, range_end=time_range.end)
+                    .first()
+                ) or CountSnapshot(org=org)
+                _recount(snapshot, time_range).save()
+                pk = snapshot.pk
+                transaction.on_commit(functools.partial(publish_counts, [pk]))
+                return snapshot
+        except IntegrityError:
+            continue  # a concurrent call inserted the row first: update it instead
+    raise RuntimeError("could not upsert the count snapshot")
+
+
+def count_snapshot_for_stream(*, org: Organization, time_range: DateTimeRange) -> CountSnapshot:
+    """The live snapshot a stream of this range watches, created (and counted) if new."""
+    existing = CountSnapshot.objects.filter(org=org, range_start=time_range.start, range_end=time_range.end).first()
+    return existing or count_snapshot_upsert(org=org, time_range=time_range)
+
+
+def count_snapshot_refresh(*, snapshot: CountSnapshot, time_range: DateTimeRange | None = None) -> CountSnapshot:
+    """Force an exact recount from scratch (over a new range, if given); repairs drift."""
+    with transaction.atomic():
+        lock_org_counts([snapshot.org_id])
+        locked = CountSnapshot.objects.select_for_update().get(pk=snapshot.pk)
+        target = time_range or locked.time_range
+        clash = CountSnapshot.objects.filter(
+            org_id=locked.org_id, range_start=target.start, range_end=target.end
+        ).exclude(pk=locked.pk)
+        if clash.exists():
+            raise RangeTaken(clash.first().public_id)  # type: ignore[union-attr]
+        _recount(locked, target).save()
+        transaction.on_commit(lambda: publish_counts([locked.pk]))
+    return locked
+
+
+def count_snapshots_refresh(*, snapshots: Iterable[CountSnapshot]) -> tuple[int, int]:
+    """Recount many snapshots; returns (checked, changed)."""
+    checked = changed = 0
+    for snapshot in snapshots:
+        before = snapshot.record_count
+        try:
+            after = count_snapshot_refresh(snapshot=snapshot)
+        except CountSnapshot.DoesNotExist:
+            continue
+        checked += 1
+        changed += after.record_count != before
+    return checked, changed

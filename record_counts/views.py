@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bufdir_project.api.ids import COUNT_SNAPSHOT_ID
+from bufdir_project.api.views import DeleteConfirmMixin, PublicIdLookupMixin
+from record_counts import services
+from record_counts.events import channel_for
+from record_counts.filters import CountSnapshotFilter
+from record_counts.models import CountSnapshot
+from record_counts.serializers import (
+    CountCreateSerializer,
+    CountResultSerializer,
+    CountSnapshotSerializer,
+    CountUpdateSerializer,
+)
+from record_counts.stream import DELETED_EVENT
+
+PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)")
+
+
+class Conflict(APIException):
+    status_code = 409
+    default_detail = "Another count snapshot of this organisation already holds that range."
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List count snapshots"),
+    retrieve=extend_schema(summary="Get a count snapshot", responses={200: CountSnapshotSerializer, 404: PROBLEM}),
+    destroy=extend_schema(
+        summary="Delete a count snapshot",
+        responses={200: OpenApiResponse(description='{"deleted": true, "id": "count-snapshot-001"}'), 404: PROBLEM},
+    ),
+)
+class CountSnapshotViewSet(
+    PublicIdLookupMixin,
+    DeleteConfirmMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The Period Record Count Service."""
+
+    queryset = CountSnapshot.objects.select_related("org").order_by("-snapshot_at", "-id")
+    serializer_class = CountSnapshotSerializer
+    filterset_class = CountSnapshotFilter
+    public_id = COUNT_SNAPSHOT_ID
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    @extend_schema(
+        summary="Count records of an organisation in a range, exactly, now",
+        request=CountCreateSerializer,
+        responses={200: CountResultSerializer, 400: PROBLEM},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = CountCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        snapshot = services.count_snapshot_upsert(
+            org=data.validated_data["org_id"], time_range=data.validated_data["range"]
+        )
+        return Response(CountResultSerializer.of(snapshot))
+
+    @extend_schema(
+        summary="Force-refresh a count snapshot (exact recount)",
+        request=CountUpdateSerializer,
+        responses={200: CountSnapshotSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    )
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        snapshot = self.get_object()
+        data = CountUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            snapshot = services.count_snapshot_refresh(snapshot=snapshot, time_range=data.validated_data.get("range"))
+        except services.RangeTaken as taken:
+            raise Conflict(f"{taken} already holds that range for this organisation.") from None
+        except CountSnapshot.DoesNotExist:
+            raise NotFound() from None
+        return Response(CountSnapshotSerializer(snapshot).data)
+
+    def perform_destroy(self, instance: CountSnapshot) -> None:
+        from django_eventstream import send_event
+
+        pk = instance.pk
+        instance.delete()
+        # Streams watching it end; their EventSource reconnects and gets a fresh live snapshot.
+        send_event(channel_for(pk), DELETED_EVENT, {})
+
+
+@extend_schema(exclude=True)
+class CountSnapshotAliasViewSet(CountSnapshotViewSet):
+    """The contract's doubled paths (/api/v1/period-record-counts/api/v1/period-record-counts/…)."""
