@@ -121,7 +121,9 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
             DATABASE_URL,
-            conn_max_age=env_int("CONN_MAX_AGE", 60),
+            # 0 under ASGI (Django's advice): sync views run in per-request threads, and a
+            # persistent connection left in such a thread is never reused nor closed.
+            conn_max_age=env_int("CONN_MAX_AGE", 0),
             conn_health_checks=True,
         )
     }
@@ -137,6 +139,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # A file, not memory, so a test daphne server in another process shares it.
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH") or str(BASE_DIR / "test-db.sqlite3")},
         }
     }
 

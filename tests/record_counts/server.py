@@ -1,0 +1,130 @@
+"""A real daphne server on a free port, sharing the test database, and an SSE reader."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from django.db import connection
+from httpx_sse import connect_sse
+
+ROOT = Path(__file__).resolve().parents[2]
+ASGI_APP = "bufdir_project.asgi:application"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bufdir_project.settings",
+        SECRET_KEY=env.get("SECRET_KEY", "test-only-secret-key-not-for-production"),
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+    )
+    name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        env["SQLITE_PATH"] = str(name)
+        env.pop("DATABASE_URL", None)
+    else:
+        s = connection.settings_dict
+        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
+    return env
+
+
+class DaphneServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "bufdir_project.asgi:application",
+            ],
+            cwd=ROOT,
+            env=server_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+            if self.proc.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError(
+            f"daphne did not start: {self.proc.stderr.read().decode()[-2000:] if self.proc.stderr else ''}"
+        )
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class SSEReader:
+    """Reads one SSE connection in a thread; message events land in ``events``."""
+
+    def __init__(self, url: str, params: dict[str, str]) -> None:
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.opened = threading.Event()
+        self.status: int | None = None
+        self._stop = threading.Event()
+        self._client = httpx.Client(timeout=httpx.Timeout(5, read=None))
+        self._thread = threading.Thread(target=self._run, args=(url, params), daemon=True)
+        self._thread.start()
+
+    def _run(self, url: str, params: dict[str, str]) -> None:
+        try:
+            with connect_sse(self._client, "GET", url, params=params) as source:
+                self.status = source.response.status_code
+                self.opened.set()
+                for sse in source.iter_sse():
+                    if self._stop.is_set():
+                        return
+                    if sse.event == "message":
+                        self.events.put(json.loads(sse.data))
+        except (httpx.HTTPError, RuntimeError):
+            self.opened.set()
+
+    def next(self, timeout: float = 3.0) -> dict[str, Any]:
+        return self.events.get(timeout=timeout)
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> dict[str, Any]:
+        """The first event whose record_count is ``count`` (earlier ones are skipped)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self.next(max(0.01, deadline - time.monotonic()))
+            if event["record_count"] == count:
+                return event
+
+    def close(self) -> None:
+        self._stop.set()
+        self._client.close()
