@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Aggregate, Count, Q, Sum
 
 from activities.models import Activity, Organization
 from bufdir_project.timeranges import DateTimeRange
@@ -53,3 +53,47 @@ def activity_breakdown(*, org: Organization | int, time_range: DateTimeRange) ->
         by_activity_type=dict(sorted(by_type.items())),
         by_status=dict(sorted(by_status.items())),
     )
+
+
+def activity_breakdowns(*, org: Organization | int, time_ranges: list[DateTimeRange]) -> list[Breakdown]:
+    """``activity_breakdown`` for many ranges of one organisation in ONE grouped query.
+
+    Each range is a pair of filtered aggregates over the envelope of all the ranges
+    (still the covering index), so re-aggregating many snapshots costs one round trip
+    per batch instead of one per snapshot.
+    """
+    if not time_ranges:
+        return []
+    envelope = DateTimeRange(min(r.start for r in time_ranges), max(r.end for r in time_ranges))
+    aggregates: dict[str, Aggregate] = {}
+    for i, r in enumerate(time_ranges):
+        inside = Q(recorded_at__gte=r.start, recorded_at__lt=r.end_exclusive)
+        aggregates[f"n{i}"] = Count("recorded_at", filter=inside)  # non-null, in the index
+        aggregates[f"p{i}"] = Sum("participant_count", filter=inside)
+    rows = (
+        Activity.objects.for_org(org)
+        .in_range(envelope)
+        .order_by()
+        .values("activity_type", "status")
+        .annotate(**aggregates)
+    )
+    results: list[Breakdown] = [Breakdown(0, 0, {}, {}) for _ in time_ranges]
+    by_type: list[dict[str, int]] = [defaultdict(int) for _ in time_ranges]
+    by_status: list[dict[str, int]] = [defaultdict(int) for _ in time_ranges]
+    totals = [[0, 0] for _ in time_ranges]
+    for row in rows:
+        for i in range(len(time_ranges)):
+            n = row[f"n{i}"]
+            if n:
+                by_type[i][row["activity_type"]] += n
+                by_status[i][row["status"]] += n
+                totals[i][0] += n
+                totals[i][1] += row[f"p{i}"] or 0
+    for i in range(len(time_ranges)):
+        results[i] = Breakdown(
+            activity_count=totals[i][0],
+            participant_total=totals[i][1],
+            by_activity_type=dict(sorted(by_type[i].items())),
+            by_status=dict(sorted(by_status[i].items())),
+        )
+    return results

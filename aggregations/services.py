@@ -3,12 +3,14 @@ command all call these; none of them counts on its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from activities.models import Organization
-from activities.selectors import activity_breakdown
+from activities.selectors import activity_breakdown, activity_breakdowns
 from aggregations.models import AggregationSnapshot
 from bufdir_project.timeranges import DateTimeRange, now_to_second
 
@@ -65,14 +67,63 @@ def snapshot_reaggregate(
     return locked, changed
 
 
-def snapshots_reaggregate(*, snapshots: Iterable[AggregationSnapshot]) -> tuple[int, int]:
-    """Re-count many snapshots; returns (checked, changed). One grouped query each."""
-    checked = changed = 0
+@dataclass
+class ReaggregateResult:
+    checked: int = 0
+    changed: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+BATCH = 50
+
+
+def snapshots_reaggregate(
+    *,
+    snapshots: Iterable[AggregationSnapshot],
+    dry_run: bool = False,
+    progress: Callable[[ReaggregateResult], None] | None = None,
+) -> ReaggregateResult:
+    """Re-count many snapshots, batched: per organisation, up to 50 snapshots share one
+    grouped query, and the changed ones are written with one bulk update per batch.
+    A batch that fails is counted as failed and the rest go on."""
+    result = ReaggregateResult()
+    by_org: dict[int, list[AggregationSnapshot]] = defaultdict(list)
     for snapshot in snapshots:
-        try:
-            _, did_change = snapshot_reaggregate(snapshot=snapshot)
-        except AggregationSnapshot.DoesNotExist:
-            continue
-        checked += 1
-        changed += did_change
-    return checked, changed
+        by_org[snapshot.org_id].append(snapshot)
+    for org_id, items in by_org.items():
+        for i in range(0, len(items), BATCH):
+            batch = items[i : i + BATCH]
+            try:
+                result.changed += _reaggregate_batch(org_id, batch, dry_run=dry_run)
+                result.checked += len(batch)
+            except DatabaseError as exc:
+                result.failed += len(batch)
+                result.errors.append(f"{', '.join(s.public_id for s in batch[:3])}…: {exc}")
+            if progress:
+                progress(result)
+    return result
+
+
+def _reaggregate_batch(org_id: int, batch: list[AggregationSnapshot], *, dry_run: bool) -> int:
+    breakdowns = activity_breakdowns(org=org_id, time_ranges=[s.time_range for s in batch])
+    now = now_to_second()
+    changed = []
+    for snapshot, result in zip(batch, breakdowns, strict=True):
+        figures = (result.activity_count, result.participant_total, result.by_activity_type, result.by_status)
+        if figures != (
+            snapshot.activity_count,
+            snapshot.participant_total,
+            snapshot.by_activity_type,
+            snapshot.by_status,
+        ):
+            changed.append(snapshot)
+        (snapshot.activity_count, snapshot.participant_total, snapshot.by_activity_type, snapshot.by_status) = figures
+        snapshot.snapshot_at = now
+    if not dry_run:
+        with transaction.atomic():
+            # Only rows still present are updated (a concurrent DELETE wins).
+            AggregationSnapshot.objects.bulk_update(
+                batch, ["activity_count", "participant_total", "by_activity_type", "by_status", "snapshot_at"]
+            )
+    return len(changed)

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 
 from activities.models import Organization
@@ -149,15 +149,21 @@ def count_snapshot_refresh(*, snapshot: CountSnapshot, time_range: DateTimeRange
     return locked
 
 
-def count_snapshots_refresh(*, snapshots: Iterable[CountSnapshot]) -> tuple[int, int]:
-    """Recount many snapshots; returns (checked, changed)."""
-    checked = changed = 0
+def count_snapshots_refresh(*, snapshots: Iterable[CountSnapshot], dry_run: bool = False) -> tuple[int, int, int]:
+    """Recount many snapshots exactly; returns (checked, changed, failed)."""
+    checked = changed = failed = 0
     for snapshot in snapshots:
         before = snapshot.record_count
         try:
-            after = count_snapshot_refresh(snapshot=snapshot)
+            if dry_run:
+                after = activity_count(org=snapshot.org_id, time_range=snapshot.time_range)
+            else:
+                after = count_snapshot_refresh(snapshot=snapshot).record_count
         except CountSnapshot.DoesNotExist:
+            continue  # deleted meanwhile
+        except (DatabaseError, RangeTaken):
+            failed += 1
             continue
         checked += 1
-        changed += after.record_count != before
-    return checked, changed
+        changed += after != before
+    return checked, changed, failed

@@ -61,7 +61,8 @@ def test_reaggregate_service_reports_whether_anything_changed(org, snapshot):
 
     assert snapshot_reaggregate(snapshot=snapshot)[1] is False
     services.activity_delete(activity=Activity.objects.get(recorded_at=at("2026-02-10T12:00:00Z")))
-    assert snapshots_reaggregate(snapshots=[snapshot]) == (1, 1)
+    result = snapshots_reaggregate(snapshots=[snapshot])
+    assert (result.checked, result.changed, result.failed) == (1, 1, 0)
     snapshot.refresh_from_db()
     assert snapshot.activity_count == 2
 
