@@ -29,7 +29,9 @@ COORDINATOR_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("aggregations", "view_aggregationsnapshot"),
     ("aggregations", "view_submittedperiod"),
     ("aggregations", "add_submittedperiod"),
+    ("aggregations", "reaggregate_aggregationsnapshot"),
     ("record_counts", "view_countsnapshot"),
+    ("record_counts", "refresh_countsnapshot"),
 )
 
 
@@ -40,17 +42,20 @@ def permission_filter(perms: Iterable[tuple[str, str]]) -> Q:
     return query
 
 
-def ensure_coordinators_group(group_model: Any = Group, permission_model: Any = Permission) -> Any:
+def ensure_coordinators_group(
+    group_model: Any = Group, permission_model: Any = Permission, *, require_all: bool = True
+) -> Any:
     """Create or reset the group to exactly ``COORDINATOR_PERMISSIONS``.
 
-    Takes the models as arguments so a data migration can pass its historical ones.
+    Takes the models as arguments so a data migration can pass its historical ones
+    (an early migration grants what exists at its point, ``require_all=False``).
     """
     group, _ = group_model.objects.get_or_create(name=GROUP_NAME)
     perms = list(permission_model.objects.filter(permission_filter(COORDINATOR_PERMISSIONS)))
     missing = {f"{a}.{c}" for a, c in COORDINATOR_PERMISSIONS} - {
         f"{p.content_type.app_label}.{p.codename}" for p in perms
     }
-    if missing:
+    if missing and require_all:
         raise RuntimeError(f"permissions not found (run migrate first): {', '.join(sorted(missing))}")
     group.permissions.set(perms)
     return group

@@ -25,6 +25,7 @@ class AggregationSnapshot(models.Model):
     class Meta:
         ordering = ["-snapshot_at", "-id"]
         indexes = [models.Index(fields=["-snapshot_at", "-id"], name="aggsnap_newest_first")]
+        permissions = [("reaggregate_aggregationsnapshot", "Can re-aggregate aggregation snapshots")]
         constraints = [
             models.CheckConstraint(condition=Q(range_start__lte=F("range_end")), name="aggsnap_range_ordered"),
         ]

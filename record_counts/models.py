@@ -32,6 +32,7 @@ class CountSnapshot(models.Model):
 
     class Meta:
         ordering = ["-snapshot_at", "-id"]
+        permissions = [("refresh_countsnapshot", "Can refresh count snapshots")]
         constraints = [
             models.UniqueConstraint(fields=["org", "range_start", "range_end"], name="countsnap_unique_range"),
             models.CheckConstraint(condition=Q(range_start__lte=F("range_end")), name="countsnap_range_ordered"),
