@@ -57,7 +57,10 @@ def server_env(database_url: str, redis_url: str | None = None) -> dict[str, str
 
 @contextmanager
 def server(layout: str, port: int, env: dict[str, str], timeout: float = 30) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(LAYOUTS[layout](port), cwd=ROOT, env=env)
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    proc = subprocess.Popen(
+        LAYOUTS[layout](port), cwd=ROOT, env=env, stderr=(ROOT / "bench" / "results" / f"server-{layout}.log").open("w")
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections, connections
+from django.db import OperationalError, close_old_connections, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 from django_eventstream.eventrequest import EventRequest
@@ -103,7 +103,13 @@ def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     except ValidationError as exc:
         fields = ", ".join(exc.detail) if isinstance(exc.detail, dict) else ""
         return problem_response(400, f"Invalid input: {fields}.", errors=exc.detail)
-    snapshot = count_snapshot_for_stream(org=query.validated_data["org_id"], time_range=time_range)
+    try:
+        snapshot = count_snapshot_for_stream(org=query.validated_data["org_id"], time_range=time_range)
+    except OperationalError:
+        connections.close_all()
+        response = problem_response(503, "The database is unavailable; retry shortly.")
+        response["Retry-After"] = "5"
+        return response
 
     # Built by hand rather than from the request: no session or user lookup (no query),
     # and a Last-Event-ID from an earlier connection is irrelevant (the current count
