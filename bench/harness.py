@@ -23,7 +23,8 @@ BIN = Path(sys.executable).parent
 
 LAYOUTS: dict[str, Callable[[int], list[str]]] = {
     "daphne-1": lambda port: [
-        str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "bufdir_project.asgi:application",
+        str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull,
+        "bufdir_project.asgi:application",
     ],
     "uvicorn-2": lambda port: [
         str(BIN / "uvicorn"), "bufdir_project.asgi:application", "--host", "127.0.0.1", "--port", str(port),

@@ -68,7 +68,11 @@ async def _fanout(ctx: Any, proc: psutil.Process, n: int, org_id: str, org_pk: i
             tasks.append(asyncio.create_task(_listen(http, params, c, stop)))
             if i % 100 == 99:
                 await asyncio.sleep(0.05)  # connect in waves, as screens would
-        await asyncio.wait_for(asyncio.gather(*(c.first.wait() for c in clients)), timeout=120)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(c.first.wait() for c in clients)), timeout=180)
+        except TimeoutError:
+            connected = sum(c.first.is_set() for c in clients)
+            raise RuntimeError(f"only {connected} of {n} clients got their first event within 180 s") from None
         await asyncio.sleep(1)
         rss_after = proc.memory_info().rss
         held = _pg_connections(ctx.dsn)
