@@ -107,9 +107,9 @@ def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         snapshot = count_snapshot_for_stream(org=query.validated_data["org_id"], time_range=time_range)
     except OperationalError:
         connections.close_all()
-        response = problem_response(503, "The database is unavailable; retry shortly.")
-        response["Retry-After"] = "5"
-        return response
+        unavailable = problem_response(503, "The database is unavailable; retry shortly.")
+        unavailable["Retry-After"] = "5"
+        return unavailable
 
     # Built by hand rather than from the request: no session or user lookup (no query),
     # and a Last-Event-ID from an earlier connection is irrelevant (the current count
