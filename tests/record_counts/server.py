@@ -19,6 +19,7 @@ from httpx_sse import connect_sse
 
 ROOT = Path(__file__).resolve().parents[2]
 ASGI_APP = "bufdir_project.asgi:application"
+SERVER_APP_NAME = "bufdir-test-daphne"  # tags the server's PostgreSQL connections
 
 
 def free_port() -> int:
@@ -43,7 +44,10 @@ def server_env() -> dict[str, str]:
         env.pop("DATABASE_URL", None)
     else:
         s = connection.settings_dict
-        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
+        env["DATABASE_URL"] = (
+            f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
+            f"?application_name={SERVER_APP_NAME}"
+        )
     return env
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from activities.models import Activity, Organization
-from tests.record_counts.server import ROOT, server_env
+from tests.record_counts.server import ROOT, SERVER_APP_NAME, server_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Q = {"start": "2026-01-01T00:00:00Z", "end": "2026-03-31T23:59:59Z"}
@@ -147,7 +147,8 @@ def test_idle_streams_pin_no_database_connection(sse, daphne_server, org_with_tw
     def server_connections() -> int:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+                [SERVER_APP_NAME],
             )
             return cursor.fetchone()[0]
 
