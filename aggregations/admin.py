@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from aggregations import services
@@ -35,11 +39,74 @@ class AggregationSnapshotAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
         )
 
 
+class SubmitPeriodForm(forms.ModelForm):
+    """What a coordinator enters; the count, time and submitter are set by the service."""
+
+    class Meta:
+        model = SubmittedPeriod
+        fields = ["org", "period_start", "period_end"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end, org = data.get("period_start"), data.get("period_end"), data.get("org")
+        if start and end and start > end:
+            raise forms.ValidationError("The period must not end before it starts.")
+        if org and start and end:
+            clash = SubmittedPeriod.objects.filter(org=org, period_start__lte=end, period_end__gte=start).first()
+            if clash:
+                raise forms.ValidationError(
+                    f"Overlaps {clash} ({clash.period_start} to {clash.period_end}), already submitted."
+                )
+        return data
+
+
 @admin.register(SubmittedPeriod)
 class SubmittedPeriodAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "org", "period_start", "period_end", "activity_count", "submitted_at", "submitted_by"]
+    form = SubmitPeriodForm
+    list_display = [
+        "__str__",
+        "org",
+        "period_start",
+        "period_end",
+        "activity_count",
+        "drift",
+        "submitted_at",
+        "submitted_by",
+    ]
     list_select_related = ["org"]
     list_filter = ["org"]
+    list_per_page = 50  # the drift column counts each row's period
     search_fields = ["=org__org_id", "org__name", "submitted_by"]
     autocomplete_fields = ["org"]
     date_hierarchy = "period_end"
+    readonly_fields = ["activity_count", "drift", "submitted_at", "submitted_by"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # a submitted period is a record of what was sent to Bufdir
+
+    def get_fields(self, request: HttpRequest, obj: SubmittedPeriod | None = None) -> Any:
+        if obj is None:
+            return ["org", "period_start", "period_end"]
+        return ["org", "period_start", "period_end", "activity_count", "drift", "submitted_at", "submitted_by"]
+
+    @admin.display(description="Now (drift)")
+    def drift(self, obj: SubmittedPeriod) -> str:
+        current, difference = services.period_drift(period=obj)
+        if difference == 0:
+            return f"{current} (no drift)"
+        return f"{current} (DRIFTED {difference:+d} since submission)"
+
+    def save_model(self, request: HttpRequest, obj: SubmittedPeriod, form: forms.ModelForm, change: bool) -> None:
+        try:
+            saved = services.period_submit(
+                org=obj.org,
+                period_start=obj.period_start,
+                period_end=obj.period_end,
+                submitted_by=request.user.get_username(),
+            )
+        except services.PeriodOverlap as exc:  # lost a race with another submission
+            raise ValidationError(str(exc)) from None
+        obj.pk = saved.pk
+        obj.activity_count = saved.activity_count
+        obj.submitted_at = saved.submitted_at
+        obj.submitted_by = saved.submitted_by

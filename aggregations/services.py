@@ -3,6 +3,7 @@ command all call these; none of them counts on its own."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -10,9 +11,10 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, transaction
 
 from activities.models import Organization
-from activities.selectors import activity_breakdown, activity_breakdowns
-from aggregations.models import AggregationSnapshot
-from bufdir_project.timeranges import DateTimeRange, now_to_second
+from activities.selectors import activity_breakdown, activity_breakdowns, activity_count
+from aggregations.models import AggregationSnapshot, SubmittedPeriod
+from bufdir_project.timeranges import DateTimeRange, now_to_second, parse_range
+from record_counts.services import lock_org_counts
 
 
 def _apply_count(snapshot: AggregationSnapshot, time_range: DateTimeRange) -> bool:
@@ -127,3 +129,42 @@ def _reaggregate_batch(org_id: int, batch: list[AggregationSnapshot], *, dry_run
                 batch, ["activity_count", "participant_total", "by_activity_type", "by_status", "snapshot_at"]
             )
     return len(changed)
+
+
+class PeriodOverlap(ValueError):
+    """The period overlaps one the organisation already submitted."""
+
+
+def period_submit(
+    *, org: Organization, period_start: dt.date, period_end: dt.date, submitted_by: str
+) -> SubmittedPeriod:
+    """Record that a period (inclusive local dates) was submitted to Bufdir.
+
+    The count is computed now and frozen; ``submitted_at`` is now. Periods of one
+    organisation may not overlap (checked here under the organisation's count lock,
+    and by an exclusion constraint on PostgreSQL).
+    """
+    if period_start > period_end:
+        raise ValueError("period_start must not be after period_end.")
+    time_range = parse_range(period_start.isoformat(), period_end.isoformat())
+    with transaction.atomic():
+        lock_org_counts([org.pk])
+        clash = SubmittedPeriod.objects.filter(org=org, period_start__lte=period_end, period_end__gte=period_start)
+        if clash.exists():
+            first = clash.order_by("period_start").first()
+            raise PeriodOverlap(f"Overlaps {first} ({first.period_start} to {first.period_end}).")  # type: ignore[union-attr]
+        return SubmittedPeriod.objects.create(
+            org=org,
+            period_start=period_start,
+            period_end=period_end,
+            submitted_at=now_to_second(),
+            submitted_by=submitted_by,
+            activity_count=activity_count(org=org, time_range=time_range),
+        )
+
+
+def period_drift(*, period: SubmittedPeriod) -> tuple[int, int]:
+    """(current count, current minus frozen) for a submitted period."""
+    time_range = parse_range(period.period_start.isoformat(), period.period_end.isoformat())
+    current = activity_count(org=period.org_id, time_range=time_range)
+    return current, current - period.activity_count

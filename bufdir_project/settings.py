@@ -247,4 +247,13 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 if REDIS_URL:
     from redis.connection import parse_url as _parse_redis_url
 
-    EVENTSTREAM_REDIS = {k: v for k, v in _parse_redis_url(REDIS_URL).items() if v is not None}
+    _redis_kwargs = _parse_redis_url(REDIS_URL)
+    # The same kwargs build a sync and an asyncio client: the sync-only connection_class
+    # that rediss:// and unix:// URLs produce would break the asyncio one.
+    _redis_class = _redis_kwargs.pop("connection_class", None)
+    if _redis_class is not None and "SSL" in _redis_class.__name__:
+        _redis_kwargs["ssl"] = True
+    if "path" in _redis_kwargs:
+        _redis_kwargs["unix_socket_path"] = _redis_kwargs.pop("path")
+    EVENTSTREAM_REDIS = {k: v for k, v in _redis_kwargs.items() if v is not None}
+    EVENTSTREAM_REDIS.setdefault("socket_connect_timeout", 2)

@@ -83,8 +83,11 @@ async def _with_current_count(
         async for chunk in inner:
             if f"event: {DELETED_EVENT}" in chunk:
                 return  # EventSource reconnects, which re-creates the live snapshot
-            yield chunk
-            if listener.lost:
+            if chunk:
+                yield chunk
+            # django-eventstream yields an empty chunk after it has thrown events away:
+            # on overflow, and for events queued while it first read (views.py "FIXME").
+            if listener.lost or not chunk:
                 listener.lost = False
                 event = await _current(snapshot_pk)
                 if event is None:

@@ -68,21 +68,22 @@ def period(org, start, end, submitted_at, count=1):
     )
 
 
-def test_last_submitted_period_is_the_latest_end_then_latest_submission(api, org, other_org):
+def test_last_submitted_period_is_the_one_with_the_latest_end(api, org, other_org):
+    # SPEC's tie rule (same period_end: latest submitted_at) cannot arise: periods of one
+    # organisation may not overlap (issue 5), so no two share an end date.
     t = dt.datetime(2026, 2, 28, 16, tzinfo=dt.UTC)
-    period(org, dt.date(2025, 1, 1), dt.date(2025, 9, 30), t)
-    period(org, dt.date(2025, 10, 1), dt.date(2026, 2, 28), t, count=1200)
-    latest = period(org, dt.date(2025, 10, 1), dt.date(2026, 2, 28), t + dt.timedelta(hours=1), count=1203)
+    period(org, dt.date(2025, 10, 1), dt.date(2026, 2, 28), t, count=1203)
+    latest_end = period(org, dt.date(2026, 3, 1), dt.date(2026, 3, 31), t - dt.timedelta(days=400), count=7)
     period(other_org, dt.date(2026, 1, 1), dt.date(2026, 6, 30), t)
     body = api.get(f"{URL}/last-submitted-period", {"org_id": org.org_id}).json()
     assert body == {
         "org_id": "org-bufdir-42",
-        "submitted_period_id": latest.public_id,
-        "period_start": "2025-10-01",
-        "period_end": "2026-02-28",
-        "submitted_at": "2026-02-28T17:00:00Z",
+        "submitted_period_id": latest_end.public_id,
+        "period_start": "2026-03-01",
+        "period_end": "2026-03-31",
+        "submitted_at": "2025-01-24T16:00:00Z",
         "submitted_by": "user-coordinator-07",
-        "activity_count": 1203,
+        "activity_count": 7,
     }
 
 
