@@ -17,10 +17,8 @@ from bufdir_project.timeranges import DateTimeRange, now_to_second, parse_range
 from record_counts.services import lock_org_counts
 
 
-def _apply_count(snapshot: AggregationSnapshot, time_range: DateTimeRange) -> bool:
-    """Count ``time_range`` into ``snapshot`` (unsaved); True if any figure changed."""
-    result = activity_breakdown(org=snapshot.org_id, time_range=time_range)
-    before = (
+def _figures(snapshot: AggregationSnapshot) -> tuple[object, ...]:
+    return (
         snapshot.range_start,
         snapshot.range_end,
         snapshot.activity_count,
@@ -28,6 +26,12 @@ def _apply_count(snapshot: AggregationSnapshot, time_range: DateTimeRange) -> bo
         snapshot.by_activity_type,
         snapshot.by_status,
     )
+
+
+def _apply_count(snapshot: AggregationSnapshot, time_range: DateTimeRange) -> bool:
+    """Count ``time_range`` into ``snapshot`` (unsaved); True if any figure changed."""
+    result = activity_breakdown(org=snapshot.org_id, time_range=time_range)
+    before = _figures(snapshot)
     snapshot.range_start = time_range.start
     snapshot.range_end = time_range.end
     snapshot.activity_count = result.activity_count
@@ -35,15 +39,7 @@ def _apply_count(snapshot: AggregationSnapshot, time_range: DateTimeRange) -> bo
     snapshot.by_activity_type = result.by_activity_type
     snapshot.by_status = result.by_status
     snapshot.snapshot_at = now_to_second()
-    after = (
-        snapshot.range_start,
-        snapshot.range_end,
-        snapshot.activity_count,
-        snapshot.participant_total,
-        snapshot.by_activity_type,
-        snapshot.by_status,
-    )
-    return before != after
+    return before != _figures(snapshot)
 
 
 def snapshot_create(*, org: Organization, time_range: DateTimeRange) -> AggregationSnapshot:

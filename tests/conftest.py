@@ -59,3 +59,28 @@ def make_activity(db: Any):  # type: ignore[no-untyped-def]
         return services.activity_create(data=data)
 
     return make
+
+
+@pytest.fixture
+def client_for():
+    """A Django test client logged in as the given user."""
+    from django.test import Client
+
+    def make(user):  # type: ignore[no-untyped-def]
+        client = Client(SERVER_NAME="localhost")
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def coordinator_client(org, client_for):
+    """A coordinator of ``org`` (Coordinators group), logged in."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user("kari", password="pw-unused", is_staff=True)
+    user.groups.add(Group.objects.get(name="Coordinators"))
+    org.coordinators.add(user)
+    return client_for(user)

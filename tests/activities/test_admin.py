@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.test import Client
 from django.urls import reverse
 
 from activities.models import Activity
@@ -26,16 +25,6 @@ def coordinator(org):
     )
     org.coordinators.add(user)
     return user
-
-
-@pytest.fixture
-def client_for():
-    def make(user):
-        client = Client(SERVER_NAME="localhost")
-        client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

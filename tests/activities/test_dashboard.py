@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -15,16 +14,6 @@ from activities.dashboard import current_period, monthly_counts
 from aggregations.models import SubmittedPeriod
 
 UTC = dt.UTC
-
-
-@pytest.fixture
-def client_for():
-    def make(user):
-        client = Client(SERVER_NAME="localhost")
-        client.force_login(user)
-        return client
-
-    return make
 
 
 @time_machine.travel(dt.datetime(2026, 11, 22, 12, tzinfo=UTC), tick=False)

@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.test import Client
 from django.urls import reverse
 
 from aggregations.models import AggregationSnapshot
@@ -15,16 +12,6 @@ from record_counts.models import CountSnapshot
 
 UTC = dt.UTC
 T = dt.datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def coordinator_client(org):
-    user = get_user_model().objects.create_user("kari", password="pw-unused", is_staff=True)
-    user.groups.add(Group.objects.get(name="Coordinators"))
-    org.coordinators.add(user)
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

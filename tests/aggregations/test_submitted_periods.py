@@ -6,10 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.test import Client
 from django.urls import reverse
 
 from aggregations.models import SubmittedPeriod
@@ -17,16 +14,6 @@ from aggregations.services import PeriodOverlap, period_drift, period_submit
 from tests.conftest import postgres_only
 
 UTC = dt.UTC
-
-
-@pytest.fixture
-def coordinator(org):
-    user = get_user_model().objects.create_user("kari", password="pw-unused", is_staff=True)
-    user.groups.add(Group.objects.get(name="Coordinators"))
-    org.coordinators.add(user)
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(user)
-    return client
 
 
 def submit(client, org, start, end):
@@ -37,47 +24,47 @@ def submit(client, org, start, end):
 
 
 @time_machine.travel("2026-03-01T16:00:00.4Z", tick=False)
-def test_coordinator_submits_a_period_and_the_count_is_frozen(coordinator, org, make_activity):
+def test_coordinator_submits_a_period_and_the_count_is_frozen(coordinator_client, org, make_activity):
     make_activity(org, "2026-01-31T23:30:00Z")  # 1 February in Oslo: inside
     make_activity(org, "2026-02-28T22:59:59Z")  # last second of 28 February in Oslo: inside
     make_activity(org, "2026-02-28T23:00:00Z")  # 1 March in Oslo: outside
-    response = submit(coordinator, org, "2026-02-01", "2026-02-28")
+    response = submit(coordinator_client, org, "2026-02-01", "2026-02-28")
     assert response.status_code == 302, response.content[:1500]
     period = SubmittedPeriod.objects.get()
     assert (period.activity_count, period.submitted_by) == (2, "kari")
     assert period.submitted_at == dt.datetime(2026, 3, 1, 16, tzinfo=UTC)
 
 
-def test_later_changes_show_as_drift_not_as_a_new_count(coordinator, org, make_activity):
+def test_later_changes_show_as_drift_not_as_a_new_count(coordinator_client, org, make_activity):
     make_activity(org, "2026-02-10T10:00:00Z")
-    submit(coordinator, org, "2026-02-01", "2026-02-28")
+    submit(coordinator_client, org, "2026-02-01", "2026-02-28")
     period = SubmittedPeriod.objects.get()
     make_activity(org, "2026-02-11T10:00:00Z")
     assert period_drift(period=period) == (2, 1)
     period.refresh_from_db()
     assert period.activity_count == 1
-    listing = coordinator.get(reverse("admin:aggregations_submittedperiod_changelist")).content.decode()
+    listing = coordinator_client.get(reverse("admin:aggregations_submittedperiod_changelist")).content.decode()
     assert "DRIFTED +1" in listing
 
 
-def test_a_submitted_period_cannot_be_edited_or_deleted_by_a_coordinator(coordinator, org):
-    submit(coordinator, org, "2026-02-01", "2026-02-28")
+def test_a_submitted_period_cannot_be_edited_or_deleted_by_a_coordinator(coordinator_client, org):
+    submit(coordinator_client, org, "2026-02-01", "2026-02-28")
     period = SubmittedPeriod.objects.get()
     url = reverse("admin:aggregations_submittedperiod_change", args=[period.pk])
-    coordinator.post(url, {"org": org.pk, "period_start": "2026-01-01", "period_end": "2026-02-28"})
+    coordinator_client.post(url, {"org": org.pk, "period_start": "2026-01-01", "period_end": "2026-02-28"})
     period.refresh_from_db()
     assert period.period_start == dt.date(2026, 2, 1)
     delete = reverse("admin:aggregations_submittedperiod_delete", args=[period.pk])
-    assert coordinator.post(delete, {"post": "yes"}).status_code == 403
+    assert coordinator_client.post(delete, {"post": "yes"}).status_code == 403
     assert SubmittedPeriod.objects.exists()
 
 
 @pytest.mark.parametrize(
     ("start", "end"), [("2026-02-28", "2026-03-31"), ("2026-01-01", "2026-12-31"), ("2026-02-10", "2026-02-11")]
 )
-def test_overlapping_periods_are_refused(coordinator, org, start, end):
-    submit(coordinator, org, "2026-02-01", "2026-02-28")
-    response = submit(coordinator, org, start, end)
+def test_overlapping_periods_are_refused(coordinator_client, org, start, end):
+    submit(coordinator_client, org, "2026-02-01", "2026-02-28")
+    response = submit(coordinator_client, org, start, end)
     assert response.status_code == 200
     assert "Overlaps" in response.content.decode()
     assert SubmittedPeriod.objects.count() == 1
@@ -87,9 +74,9 @@ def test_overlapping_periods_are_refused(coordinator, org, start, end):
         )
 
 
-def test_adjacent_periods_and_other_organisations_are_fine(coordinator, org, other_org):
-    submit(coordinator, org, "2026-02-01", "2026-02-28")
-    assert submit(coordinator, org, "2026-03-01", "2026-03-31").status_code == 302
+def test_adjacent_periods_and_other_organisations_are_fine(coordinator_client, org, other_org):
+    submit(coordinator_client, org, "2026-02-01", "2026-02-28")
+    assert submit(coordinator_client, org, "2026-03-01", "2026-03-31").status_code == 302
     period_submit(org=other_org, period_start=dt.date(2026, 2, 1), period_end=dt.date(2026, 2, 28), submitted_by="y")
     assert SubmittedPeriod.objects.count() == 3
 
