@@ -1,10 +1,9 @@
-from __future__ import annotations
+"""GET /activities: an organisation's activities in a range, ordered, filtered, paginated."""
 
-import datetime as dt
+from __future__ import annotations
 
 import pytest
 
-from aggregations.models import SubmittedPeriod
 from tests.aggregations.conftest import URL
 
 
@@ -57,38 +56,29 @@ def test_activities_bad_query_is_a_400_naming_the_parameter(api, org, params, na
     assert named in response.json()["errors"]
 
 
-def period(org, start, end, submitted_at, count=1):
-    return SubmittedPeriod.objects.create(
-        org=org,
-        period_start=start,
-        period_end=end,
-        submitted_at=submitted_at,
-        submitted_by="user-coordinator-07",
-        activity_count=count,
-    )
+def test_unknown_query_parameters_are_refused_not_ignored(api, org):
+    # A typo such as ?stauts=planned must not silently return everything.
+    params = {"org_id": org.org_id, "start": "2026-01-01", "end": "2026-01-02", "stauts": "planned"}
+    response = api.get(f"{URL}/activities", params)
+    assert response.status_code == 400 and "stauts" in response.json()["errors"]
 
 
-def test_last_submitted_period_is_the_one_with_the_latest_end(api, org, other_org):
-    # SPEC's tie rule (same period_end: latest submitted_at) cannot arise: periods of one
-    # organisation may not overlap (issue 5), so no two share an end date.
-    t = dt.datetime(2026, 2, 28, 16, tzinfo=dt.UTC)
-    period(org, dt.date(2025, 10, 1), dt.date(2026, 2, 28), t, count=1203)
-    latest_end = period(org, dt.date(2026, 3, 1), dt.date(2026, 3, 31), t - dt.timedelta(days=400), count=7)
-    period(other_org, dt.date(2026, 1, 1), dt.date(2026, 6, 30), t)
-    body = api.get(f"{URL}/last-submitted-period", {"org_id": org.org_id}).json()
-    assert body == {
-        "org_id": "org-bufdir-42",
-        "submitted_period_id": latest_end.public_id,
-        "period_start": "2026-03-01",
-        "period_end": "2026-03-31",
-        "submitted_at": "2025-01-24T16:00:00Z",
-        "submitted_by": "user-coordinator-07",
-        "activity_count": 7,
-    }
+def test_same_instant_is_ordered_by_activity_id(api, org, make_activity):
+    for activity_id in ("act-b", "act-c", "act-a"):
+        make_activity(org, "2026-01-10T10:00:00Z", activity_id=activity_id)
+    body = api.get(f"{URL}/activities", {"org_id": org.org_id, "start": "2026-01-10", "end": "2026-01-10"}).json()
+    assert [a["activity_id"] for a in body["data"]] == ["act-a", "act-b", "act-c"]
 
 
-def test_last_submitted_period_404_when_none_and_400_without_org(api, org):
-    assert api.get(f"{URL}/last-submitted-period", {"org_id": org.org_id}).status_code == 404
-    response = api.get(f"{URL}/last-submitted-period")
-    assert response.status_code == 400 and "org_id" in response.json()["errors"]
-    assert api.get(f"{URL}/last-submitted-period", {"org_id": "org-nope"}).status_code == 400
+def test_activities_queries_do_not_grow_with_the_page(api, org, other_org, make_activity, django_assert_num_queries):
+    import datetime as dt
+
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for i in range(120):
+        make_activity(org if i % 4 else other_org, start + dt.timedelta(hours=i))
+    params = {"org_id": org.org_id, "start": "2026-01-01T00:00:00Z", "end": "2026-01-31T23:59:59Z"}
+    # The organisation, a count and a page: 3 queries at any page size.
+    with django_assert_num_queries(3):
+        assert len(ids(api.get(f"{URL}/activities", {**params, "limit": 1}))) == 1
+    with django_assert_num_queries(3):
+        assert len(ids(api.get(f"{URL}/activities", {**params, "limit": 100}))) == 90
