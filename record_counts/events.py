@@ -2,57 +2,79 @@
 
 Every event carries the snapshot's current count (not a delta), so a client that
 misses events, overflows or reconnects is right again with the next one it gets.
+Each event also carries the snapshot's ``version`` (bumped with every change of the
+count, in the same UPDATE) under ``VERSION_KEY``: two publishers that commit one
+after the other may still *send* in the other order (threads, processes, Redis), and
+the stream forwards an event only when its version is newer than the last one it
+forwarded (record_counts.stream), so the last count a client sees is the final one.
+``RANGE_KEY`` names the range the count is of: a PUT may move a snapshot to another
+range, and a stream of the old range must not show the new range's count. Both keys
+are stripped before the event reaches the client (the contract's shape).
 Across processes events travel through Redis (EVENTSTREAM_REDIS, set from REDIS_URL).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django_eventstream import send_event
 
-from bufdir_project.timeranges import isoformat_z, now_to_second
-from record_counts.models import CountSnapshot
+from bufdir_project.timeranges import DateTimeRange, isoformat_z, now_to_second
+from record_counts.selectors import LiveCount, live_counts
 
 logger = logging.getLogger(__name__)
 EVENT_TYPE = "message"  # what EventSource.onmessage receives
+DELETED_EVENT = "snapshot-deleted"
+VERSION_KEY = "_version"
+RANGE_KEY = "_range"
 
 
 def channel_for(snapshot_pk: int) -> str:
     return f"count-snapshot-{snapshot_pk}"
 
 
-def count_payload(*, org_id: str, record_count: int, is_complete: bool) -> dict[str, Any]:
-    """The contract's event shape."""
+def range_key(time_range: DateTimeRange) -> str:
+    """A range as a string that compares equal exactly when the ranges are equal."""
+    return f"{time_range.start.astimezone(dt.UTC):%Y%m%dT%H%M%S.%f}/{time_range.end.astimezone(dt.UTC):%Y%m%dT%H%M%S}"
+
+
+def count_payload(live: LiveCount) -> dict[str, Any]:
+    """The contract's event shape, stamped now, plus the internal version."""
+    now = now_to_second()
     return {
-        "org_id": org_id,
-        "record_count": record_count,
-        "is_complete": is_complete,
-        "timestamp": isoformat_z(now_to_second()),
+        "org_id": live.org_id,
+        "record_count": live.record_count,
+        "is_complete": live.is_complete(now=now),
+        "timestamp": isoformat_z(now),
+        VERSION_KEY: live.version,
+        RANGE_KEY: range_key(live.time_range),
     }
 
 
 def publish_counts(snapshot_pks: Iterable[int]) -> int:
     """Send each snapshot's committed count to its channel; returns how many were sent.
 
-    Called from ``transaction.on_commit``: a failure to publish is logged, never raised
-    into the request that already committed (the next change or reconnect repairs it).
+    Called from ``transaction.on_commit``, once per transaction with every snapshot it
+    changed (coalesced: a 10,000-row import is one event per snapshot). A failure to
+    publish is logged, never raised into the request that already committed (the next
+    change or reconnect repairs it).
     """
-    pks = sorted(set(snapshot_pks))
-    if not pks:
-        return 0
-    now = now_to_second()
     sent = 0
-    rows = CountSnapshot.objects.filter(pk__in=pks).values_list("pk", "org__org_id", "range_end", "record_count")
-    for pk, org_id, range_end, record_count in rows:
-        payload = count_payload(
-            org_id=org_id, record_count=record_count, is_complete=range_end.replace(microsecond=0) < now
-        )
+    for live in live_counts(snapshot_pks=snapshot_pks):
         try:
-            send_event(channel_for(pk), EVENT_TYPE, payload)
+            send_event(channel_for(live.snapshot_pk), EVENT_TYPE, count_payload(live))
             sent += 1
         except Exception:
-            logger.exception("could not publish the count of snapshot %s", pk)
+            logger.exception("could not publish the count of snapshot %s", live.snapshot_pk)
     return sent
+
+
+def publish_deleted(snapshot_pk: int) -> None:
+    """Tell the streams watching a deleted (or moved) snapshot to end; their client reconnects."""
+    try:
+        send_event(channel_for(snapshot_pk), DELETED_EVENT, {})
+    except Exception:
+        logger.exception("could not publish the deletion of snapshot %s", snapshot_pk)

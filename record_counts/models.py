@@ -27,6 +27,9 @@ class CountSnapshot(models.Model):
     range_end = models.DateTimeField(help_text="Inclusive to the whole second.")
     record_count = models.BigIntegerField(default=0)
     snapshot_at = models.DateTimeField()
+    # Bumped in the same UPDATE as every change of record_count: events carry it, so a
+    # stream can drop an event that was read before a newer one it already forwarded.
+    version = models.BigIntegerField(default=0, editable=False)
 
     objects = CountSnapshotQuerySet.as_manager()
 

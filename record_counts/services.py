@@ -16,8 +16,9 @@ from django.db.models import F
 from activities.models import Organization
 from activities.selectors import activity_count
 from bufdir_project.timeranges import ONE_SECOND, DateTimeRange, now_to_second
-from record_counts.events import publish_counts
+from record_counts.events import publish_counts, publish_deleted
 from record_counts.models import CountSnapshot
+from record_counts.selectors import count_snapshot_for_range
 
 # Advisory-lock key space for "the counts of organisation N" (PostgreSQL only).
 _LOCK_BASE = 0x5B0D_0000_0000
@@ -55,8 +56,9 @@ def counts_apply_changes(*, removed: Iterable[ActivityPoint], added: Iterable[Ac
     Must run inside the transaction that changed the activities. Loads the affected
     organisations' snapshots in one query, then issues one relative ``UPDATE`` per
     snapshot whose count changes (``record_count = record_count + delta``, so
-    concurrent writers never lose each other's changes). Returns the non-zero deltas
-    by snapshot key.
+    concurrent writers never lose each other's changes; ``version`` is bumped with it).
+    After commit, one event per changed snapshot carries its committed count, however
+    many activities the transaction touched. Returns the non-zero deltas by snapshot key.
     """
     signed: Counter[ActivityPoint] = Counter()
     for point in removed:
@@ -89,10 +91,9 @@ def counts_apply_changes(*, removed: Iterable[ActivityPoint], added: Iterable[Ac
         deltas[pk] = sums[hi] - sums[lo]
     changed = {pk: delta for pk, delta in deltas.items() if delta}
     for pk, delta in changed.items():
-        CountSnapshot.objects.filter(pk=pk).update(record_count=F("record_count") + delta)
+        CountSnapshot.objects.filter(pk=pk).update(record_count=F("record_count") + delta, version=F("version") + 1)
     if changed:
-        pks = list(changed)
-        transaction.on_commit(lambda: publish_counts(pks))
+        transaction.on_commit(functools.partial(publish_counts, list(changed)))
     return changed
 
 
@@ -100,6 +101,7 @@ def _recount(snapshot: CountSnapshot, time_range: DateTimeRange) -> CountSnapsho
     snapshot.range_start, snapshot.range_end = time_range.start, time_range.end
     snapshot.record_count = activity_count(org=snapshot.org_id, time_range=time_range)
     snapshot.snapshot_at = now_to_second()
+    snapshot.version += 1  # the row is locked (or new): no concurrent bump is lost
     return snapshot
 
 
@@ -129,8 +131,9 @@ def count_snapshot_upsert(*, org: Organization, time_range: DateTimeRange) -> Co
 
 def count_snapshot_for_stream(*, org: Organization, time_range: DateTimeRange) -> CountSnapshot:
     """The live snapshot a stream of this range watches, created (and counted) if new."""
-    existing = CountSnapshot.objects.filter(org=org, range_start=time_range.start, range_end=time_range.end).first()
-    return existing or count_snapshot_upsert(org=org, time_range=time_range)
+    return count_snapshot_for_range(org=org, time_range=time_range) or count_snapshot_upsert(
+        org=org, time_range=time_range
+    )
 
 
 def count_snapshot_refresh(*, snapshot: CountSnapshot, time_range: DateTimeRange | None = None) -> CountSnapshot:
@@ -144,9 +147,25 @@ def count_snapshot_refresh(*, snapshot: CountSnapshot, time_range: DateTimeRange
         ).exclude(pk=locked.pk)
         if clash.exists():
             raise RangeTaken(clash.first().public_id)  # type: ignore[union-attr]
+        moved = target != locked.time_range
         _recount(locked, target).save()
-        transaction.on_commit(lambda: publish_counts([locked.pk]))
+        # A moved snapshot's streams watched the old range: end them (they reconnect to
+        # a snapshot of their own range). Nobody streams the new range on this channel.
+        transaction.on_commit(functools.partial(publish_deleted if moved else _publish_one, locked.pk))
     return locked
+
+
+def _publish_one(snapshot_pk: int) -> None:
+    publish_counts([snapshot_pk])
+
+
+def count_snapshot_delete(*, snapshot: CountSnapshot) -> str:
+    """Delete a snapshot; after commit, the streams watching it end. Returns its public id."""
+    public_id, pk = snapshot.public_id, snapshot.pk
+    with transaction.atomic():
+        snapshot.delete()
+        transaction.on_commit(functools.partial(publish_deleted, pk))
+    return public_id
 
 
 def count_snapshots_refresh(*, snapshots: Iterable[CountSnapshot], dry_run: bool = False) -> tuple[int, int, int]:

@@ -1,21 +1,32 @@
 """GET /api/v1/period-record-counts/stream: live counts of one range as Server-Sent Events.
 
 The range's live CountSnapshot (created and counted on first use) is the source of
-truth; its channel gets the absolute count after every committed change. This view
-wraps django-eventstream's stream so that:
+truth; its channel gets the absolute count, with the row's version, after every
+committed change (record_counts.events). This view wraps django-eventstream's stream
+so that:
 
 - bad parameters are a 400 problem before any stream starts;
 - the first event is the current count, read *after* the listener is registered, so
   no change can fall between the count and the subscription;
-- when django-eventstream drops events (more than 10 pending for a slow client) the
-  current count is re-sent, so every client ends on the exact final count;
-- the view's database connection is closed before streaming: an idle stream holds
-  none (each re-read opens and closes its own).
+- an event is forwarded only when its version is newer than the last one forwarded:
+  a stale count (the initial read racing a change, or two publishers sending in the
+  other order than they committed) can never follow a newer one, and duplicates of
+  one version (a burst read by many publishers after it settled) go out once;
+- when django-eventstream throws events away (more than 10 pending for a slow client,
+  or events queued during its first read) the current count is re-read and sent if
+  newer, so every client ends on the exact final count;
+- a range that closes while the stream is open gets an event with ``is_complete: true``
+  within one keep-alive interval (django-eventstream sends one every 20 s when idle);
+- the stream ends when its snapshot is deleted or moved to another range (the client's
+  EventSource reconnects and watches a snapshot of its own range again);
+- no database connection is held while streaming: each read closes its own.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.db import OperationalError, close_old_connections, connections
@@ -28,13 +39,19 @@ from rest_framework.exceptions import ValidationError
 
 from bufdir_project.api.exceptions import problem_response
 from bufdir_project.api.fields import range_from_query
-from bufdir_project.timeranges import now_to_second
-from record_counts.events import EVENT_TYPE, channel_for, count_payload
-from record_counts.models import CountSnapshot
+from bufdir_project.timeranges import DateTimeRange, now_to_second
+from record_counts.events import (
+    DELETED_EVENT,
+    EVENT_TYPE,
+    RANGE_KEY,
+    VERSION_KEY,
+    channel_for,
+    count_payload,
+    range_key,
+)
+from record_counts.selectors import LiveCount, live_counts
 from record_counts.serializers import StreamQuerySerializer
 from record_counts.services import count_snapshot_for_stream
-
-DELETED_EVENT = "snapshot-deleted"
 
 
 class CountListener(Listener):
@@ -53,46 +70,89 @@ class CountListener(Listener):
             self.lost = True
 
 
-def _current_count_event(snapshot_pk: int) -> str | None:
-    """The snapshot's current count as an SSE event; None when the snapshot is gone."""
+@dataclass(frozen=True)
+class Watch:
+    """What one stream watches: a snapshot, as long as it holds the stream's range."""
+
+    snapshot_pk: int
+    time_range: DateTimeRange
+
+    @property
+    def key(self) -> str:
+        return range_key(self.time_range)
+
+
+def _read_current(snapshot_pk: int) -> LiveCount | None:
     try:
-        row = (
-            CountSnapshot.objects.filter(pk=snapshot_pk).values_list("org__org_id", "range_end", "record_count").first()
-        )
+        found = live_counts(snapshot_pks=[snapshot_pk])
     finally:
         connections.close_all()  # never keep a connection for an idle stream
-    if row is None:
-        return None
-    org_id, range_end, record_count = row
-    payload = count_payload(org_id=org_id, record_count=record_count, is_complete=range_end < now_to_second())
-    return sse_encode_event(EVENT_TYPE, payload, json_encode=True)
+    return found[0] if found else None
 
 
-_current = sync_to_async(_current_count_event, thread_sensitive=False)
+# Not thread-sensitive: reads run in the default executor, in parallel, off the one
+# thread Django keeps for sync views.
+_current = sync_to_async(_read_current, thread_sensitive=False)
 
 
-async def _with_current_count(
-    inner: AsyncGenerator[str, None], listener: CountListener, snapshot_pk: int
-) -> AsyncIterator[str]:
+def _encode(payload: dict[str, object]) -> str:
+    public = {k: v for k, v in payload.items() if k not in (VERSION_KEY, RANGE_KEY)}
+    return sse_encode_event(EVENT_TYPE, public, json_encode=True)
+
+
+def _blocks(chunk: str) -> list[tuple[str, str, str]]:
+    """Split a chunk from django-eventstream into (event type, data, raw block)."""
+    out = []
+    for block in chunk.split("\n\n"):
+        if not block.strip():
+            continue
+        kind, data = "", []
+        for line in block.split("\n"):
+            if line.startswith("event: "):
+                kind = line[len("event: ") :]
+            elif line.startswith("data:"):
+                data.append(line[len("data:") :].lstrip(" "))
+        out.append((kind, "\n".join(data), block + "\n\n"))
+    return out
+
+
+async def _live_counts(inner: AsyncGenerator[str, None], listener: CountListener, watch: Watch) -> AsyncIterator[str]:
     try:
         yield await inner.__anext__()  # padding + stream-open: the listener is registered now
-        event = await _current(snapshot_pk)
-        if event is None:
+        current = await _current(watch.snapshot_pk)
+        if current is None or current.time_range != watch.time_range:
             return
-        yield event
+        seen = current.version
+        complete = current.is_complete(now=now_to_second())
+        yield _encode(count_payload(current))
         async for chunk in inner:
-            if f"event: {DELETED_EVENT}" in chunk:
-                return  # EventSource reconnects, which re-creates the live snapshot
-            if chunk:
-                yield chunk
+            out: list[str] = []
+            for kind, data, raw in _blocks(chunk):
+                if kind == DELETED_EVENT:
+                    return
+                if kind != EVENT_TYPE:
+                    out.append(raw)  # keep-alives
+                    continue
+                payload = json.loads(data)
+                if payload.get(RANGE_KEY) != watch.key:
+                    return  # the snapshot was moved to another range
+                if payload.get(VERSION_KEY, -1) <= seen:
+                    continue  # stale or already sent
+                seen, complete = payload[VERSION_KEY], payload["is_complete"]
+                out.append(_encode(payload))
             # django-eventstream yields an empty chunk after it has thrown events away:
             # on overflow, and for events queued while it first read (views.py "FIXME").
-            if listener.lost or not chunk:
+            closed_now = not complete and watch.time_range.is_complete(now=now_to_second())
+            if listener.lost or not chunk or closed_now:
                 listener.lost = False
-                event = await _current(snapshot_pk)
-                if event is None:
+                current = await _current(watch.snapshot_pk)
+                if current is None or current.time_range != watch.time_range:
                     return
-                yield event
+                if current.version > seen or closed_now:
+                    seen, complete = current.version, current.is_complete(now=now_to_second())
+                    out.append(_encode(count_payload(current)))
+            if out:
+                yield "".join(out)
     finally:
         await inner.aclose()  # unregisters the listener
 
@@ -113,26 +173,24 @@ def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         unavailable = problem_response(503, "The database is unavailable; retry shortly.")
         unavailable["Retry-After"] = "5"
         return unavailable
+    response = StreamingHttpResponse(count_events(Watch(snapshot.pk, time_range)), content_type="text/event-stream")
+    add_default_headers(response, request=request)
+    close_old_connections()
+    connections.close_all()
+    return response
 
+
+def count_events(watch: Watch) -> AsyncIterator[str]:
+    """The SSE body of one stream: registers a listener on the snapshot's channel."""
     # Built by hand rather than from the request: no session or user lookup (no query),
     # and a Last-Event-ID from an earlier connection is irrelevant (the current count
     # comes first anyway).
     event_request = EventRequest()
-    event_request.channels = {channel_for(snapshot.pk)}
+    event_request.channels = {channel_for(watch.snapshot_pk)}
     event_request.channel_last_ids = {}
     event_request.is_next = event_request.is_recover = False
     event_request.user = None
     listener = CountListener()
     listener.user_id = "anonymous"
     listener.channels = event_request.channels
-
-    response = StreamingHttpResponse(
-        _with_current_count(stream(event_request, listener), listener, snapshot.pk),
-        content_type="text/event-stream",
-    )
-    add_default_headers(response, request=request)
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    close_old_connections()
-    connections.close_all()
-    return response
+    return _live_counts(stream(event_request, listener), listener, watch)

@@ -10,8 +10,7 @@ from rest_framework.response import Response
 
 from bufdir_project.api.ids import COUNT_SNAPSHOT_ID
 from bufdir_project.api.views import DeleteConfirmMixin, PublicIdLookupMixin
-from record_counts import services
-from record_counts.events import channel_for
+from record_counts import selectors, services
 from record_counts.filters import CountSnapshotFilter
 from record_counts.models import CountSnapshot
 from record_counts.serializers import (
@@ -20,7 +19,6 @@ from record_counts.serializers import (
     CountSnapshotSerializer,
     CountUpdateSerializer,
 )
-from record_counts.stream import DELETED_EVENT
 
 PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)")
 
@@ -48,7 +46,7 @@ class CountSnapshotViewSet(
 ):
     """The Period Record Count Service."""
 
-    queryset = CountSnapshot.objects.select_related("org").order_by("-snapshot_at", "-id")
+    queryset = selectors.count_snapshot_list()
     serializer_class = CountSnapshotSerializer
     filterset_class = CountSnapshotFilter
     public_id = COUNT_SNAPSHOT_ID
@@ -85,12 +83,7 @@ class CountSnapshotViewSet(
         return Response(CountSnapshotSerializer(snapshot).data)
 
     def perform_destroy(self, instance: CountSnapshot) -> None:
-        from django_eventstream import send_event
-
-        pk = instance.pk
-        instance.delete()
-        # Streams watching it end; their EventSource reconnects and gets a fresh live snapshot.
-        send_event(channel_for(pk), DELETED_EVENT, {})
+        services.count_snapshot_delete(snapshot=instance)
 
 
 @extend_schema(exclude=True)
