@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from activities.serializers import OrganizationField
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
-from bufdir_project.api.fields import RangeSerializer, StrictSerializer, UTCDateTimeField
+from bufdir_project.api.fields import BOUND_HELP, RangeSerializer, StrictSerializer, UTCDateTimeField
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -43,12 +43,19 @@ class SnapshotUpdateSerializer(StrictSerializer):
     range = RangeSerializer(required=False, help_text="Without it the stored range is kept.")
 
 
+# On GET an unknown org_id is a 400 naming it, as on POST: the parameter is wrong, while
+# a 404 from /last-submitted-period keeps meaning "nothing submitted yet".
+ORG_QUERY_HELP = "Organisation id, e.g. org-bufdir-42. Missing, blank or unknown: 400 naming org_id."
+# A blank query parameter reaches the related field as None; say what the client must do.
+ORG_QUERY_ERRORS = {"null": "This field is required."}
+
+
 class ActivitiesQuerySerializer(StrictSerializer):
     """Query parameters of GET /activities (validated for the schema and for errors)."""
 
-    org_id = OrganizationField()
-    start = serializers.CharField()
-    end = serializers.CharField()
+    org_id = OrganizationField(help_text=ORG_QUERY_HELP, error_messages=ORG_QUERY_ERRORS)
+    start = serializers.CharField(help_text=BOUND_HELP)
+    end = serializers.CharField(help_text=BOUND_HELP + " The end is inclusive to the whole second.")
     activity_type = serializers.CharField(required=False)
     status = serializers.CharField(required=False)
     location = serializers.CharField(required=False)
@@ -57,7 +64,7 @@ class ActivitiesQuerySerializer(StrictSerializer):
 
 
 class OrgQuerySerializer(StrictSerializer):
-    org_id = OrganizationField()
+    org_id = OrganizationField(help_text=ORG_QUERY_HELP, error_messages=ORG_QUERY_ERRORS)
 
 
 class SubmittedPeriodSerializer(serializers.ModelSerializer):

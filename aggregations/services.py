@@ -43,10 +43,14 @@ def _apply_count(snapshot: AggregationSnapshot, time_range: DateTimeRange) -> bo
 
 
 def snapshot_create(*, org: Organization, time_range: DateTimeRange) -> AggregationSnapshot:
-    """Count the organisation's activities in the range now and persist a new snapshot."""
-    snapshot = AggregationSnapshot(org=org)
-    _apply_count(snapshot, time_range)
-    snapshot.save()
+    """Count the organisation's activities in the range now and persist a new snapshot.
+
+    Count and insert share one transaction: a failure leaves no snapshot behind.
+    """
+    with transaction.atomic():
+        snapshot = AggregationSnapshot(org=org)
+        _apply_count(snapshot, time_range)
+        snapshot.save()
     return snapshot
 
 

@@ -85,6 +85,10 @@ class AggregationSnapshotViewSet(
 
     @extend_schema(
         summary="Activities in a range (getActivitiesInRange)",
+        description=(
+            "Ordered by recorded_at, then activity_id; paginated. Missing or malformed parameters, "
+            "unknown parameters and an unknown org_id are a 400 naming the parameter."
+        ),
         parameters=[ActivitiesQuerySerializer],
         responses={200: ActivitySerializer(many=True), 400: PROBLEM},
     )
@@ -105,6 +109,10 @@ class AggregationSnapshotViewSet(
 
     @extend_schema(
         summary="The most recently submitted report period (getLastSubmittedPeriod)",
+        description=(
+            "The period with the latest period_end (ties: latest submitted_at). A missing or "
+            "unknown org_id is a 400 naming it; 404 when the organisation has submitted nothing."
+        ),
         parameters=[OrgQuerySerializer],
         responses={200: SubmittedPeriodSerializer, 400: PROBLEM, 404: PROBLEM},
     )

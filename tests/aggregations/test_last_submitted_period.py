@@ -52,3 +52,8 @@ def test_org_id_missing_blank_or_unknown_is_a_400_naming_it(api, org):
         response = api.get(f"{URL}/last-submitted-period", params)
         assert response.status_code == 400, params
         assert list(response.json()["errors"]) == ["org_id"], params
+
+
+def test_a_blank_org_id_is_reported_as_required(api, db):
+    response = api.get(f"{URL}/last-submitted-period", {"org_id": ""})
+    assert response.json()["errors"] == {"org_id": ["This field is required."]}

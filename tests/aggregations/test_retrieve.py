@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bufdir_project.api.ids import AGG_SNAPSHOT_ID
 from tests.aggregations.conftest import URL
 
 
@@ -20,7 +21,7 @@ def test_retrieve_does_not_recount(api, org, snapshot, make_activity):
 
 
 def test_retrieve_an_absent_snapshot_is_a_404(api, snapshot):
-    missing = snapshot.public_id.replace("001", "002")
+    missing = AGG_SNAPSHOT_ID.format(snapshot.pk + 1)  # well-formed, not there
     response = api.get(f"{URL}/{missing}")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"

@@ -1,0 +1,57 @@
+"""AggregationSnapshotFilter, tested directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from aggregations.filters import AggregationSnapshotFilter
+from aggregations.models import AggregationSnapshot
+
+UTC = dt.UTC
+JAN_START = dt.datetime(2025, 12, 31, 23, tzinfo=UTC)  # 2026-01-01 in Oslo
+JAN_END = dt.datetime(2026, 1, 31, 22, 59, 59, tzinfo=UTC)  # 2026-01-31 23:59:59 in Oslo
+
+
+@pytest.fixture
+def snapshots(org, other_org):
+    def snap(o, start, end):
+        return AggregationSnapshot.objects.create(org=o, range_start=start, range_end=end, snapshot_at=start)
+
+    return {
+        "jan": snap(org, JAN_START, JAN_END),
+        "jan_theirs": snap(other_org, JAN_START, JAN_END),
+        "utc_jan": snap(org, dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(2026, 1, 31, 23, 59, 59, tzinfo=UTC)),
+    }
+
+
+def filtered(**data):
+    f = AggregationSnapshotFilter(data=data, queryset=AggregationSnapshot.objects.order_by("pk"))
+    assert f.is_valid(), f.errors
+    return list(f.qs)
+
+
+def test_org_id(snapshots, org):
+    assert filtered(org_id=org.org_id) == [snapshots["jan"], snapshots["utc_jan"]]
+
+
+def test_bare_dates_are_local_days(snapshots):
+    assert filtered(range_start="2026-01-01", range_end="2026-01-31") == [snapshots["jan"], snapshots["jan_theirs"]]
+
+
+def test_datetimes_match_exactly_and_end_to_its_second(snapshots):
+    assert filtered(range_start="2026-01-01T00:00:00Z") == [snapshots["utc_jan"]]
+    assert filtered(range_end="2026-01-31T23:59:59.999Z") == [snapshots["utc_jan"]]
+    assert filtered(range_end="2026-02-01T00:59:59+01:00") == [snapshots["utc_jan"]]
+
+
+def test_no_filter_is_everything(snapshots):
+    assert len(filtered()) == 3
+
+
+@pytest.mark.parametrize("data", [{"range_start": "2026-01-01T00:00:00"}, {"range_end": "soon"}])
+def test_bad_bounds_are_errors_naming_the_field(db, data):
+    f = AggregationSnapshotFilter(data=data, queryset=AggregationSnapshot.objects.all())
+    assert not f.is_valid()
+    assert set(f.errors) == set(data)
