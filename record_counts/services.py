@@ -6,6 +6,7 @@ import bisect
 import datetime as dt
 import functools
 import itertools
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from bufdir_project.timeranges import ONE_SECOND, DateTimeRange, now_to_second
 from record_counts.events import publish_counts, publish_deleted
 from record_counts.models import CountSnapshot
 from record_counts.selectors import count_snapshot_for_range
+
+logger = logging.getLogger(__name__)
 
 # Advisory-lock key space for "the counts of organisation N" (PostgreSQL only).
 _LOCK_BASE = 0x5B0D_0000_0000
@@ -40,6 +43,36 @@ def lock_org_counts(org_ids: Iterable[int]) -> None:
     with connection.cursor() as cursor:
         for org_id in sorted(set(org_ids)):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_BASE + org_id])
+
+
+_PENDING = "_record_counts_pending_events"
+
+
+def publish_after_commit(snapshot_pks: Iterable[int]) -> None:
+    """Publish these snapshots' counts once the current transaction commits.
+
+    Coalesced per transaction: an import that upserts in many batches inside one
+    transaction calls this once per batch, yet each snapshot gets one event, read at
+    commit. Every call registers a callback (a savepoint rollback may discard earlier
+    ones); the first to run publishes everything pending on the connection and the
+    rest find nothing to do. Pending keys left by a rolled-back transaction only cause
+    one extra event with an unchanged version, which streams drop.
+    """
+    conn = transaction.get_connection()
+    pending: set[int] = conn.__dict__.setdefault(_PENDING, set())
+    pending.update(snapshot_pks)
+    transaction.on_commit(functools.partial(_flush_pending, pending))
+
+
+def _flush_pending(pending: set[int]) -> None:
+    if not pending:
+        return
+    pks = sorted(pending)
+    pending.clear()
+    try:
+        publish_counts(pks)
+    except Exception:  # the transaction has committed: never fail the request now
+        logger.exception("could not publish the counts of snapshots %s", pks)
 
 
 @dataclass(frozen=True)
@@ -93,7 +126,7 @@ def counts_apply_changes(*, removed: Iterable[ActivityPoint], added: Iterable[Ac
     for pk, delta in changed.items():
         CountSnapshot.objects.filter(pk=pk).update(record_count=F("record_count") + delta, version=F("version") + 1)
     if changed:
-        transaction.on_commit(functools.partial(publish_counts, list(changed)))
+        publish_after_commit(changed)
     return changed
 
 
@@ -122,7 +155,7 @@ def count_snapshot_upsert(*, org: Organization, time_range: DateTimeRange) -> Co
                 ) or CountSnapshot(org=org)
                 _recount(snapshot, time_range).save()
                 pk = snapshot.pk
-                transaction.on_commit(functools.partial(publish_counts, [pk]))
+                publish_after_commit([pk])
                 return snapshot
         except IntegrityError:
             continue  # a concurrent call inserted the row first: update it instead
@@ -151,12 +184,11 @@ def count_snapshot_refresh(*, snapshot: CountSnapshot, time_range: DateTimeRange
         _recount(locked, target).save()
         # A moved snapshot's streams watched the old range: end them (they reconnect to
         # a snapshot of their own range). Nobody streams the new range on this channel.
-        transaction.on_commit(functools.partial(publish_deleted if moved else _publish_one, locked.pk))
+        if moved:
+            transaction.on_commit(functools.partial(publish_deleted, locked.pk))
+        else:
+            publish_after_commit([locked.pk])
     return locked
-
-
-def _publish_one(snapshot_pk: int) -> None:
-    publish_counts([snapshot_pk])
 
 
 def count_snapshot_delete(*, snapshot: CountSnapshot) -> str:

@@ -148,7 +148,7 @@ async def _live_counts(inner: AsyncGenerator[str, None], listener: CountListener
                 current = await _current(watch.snapshot_pk)
                 if current is None or current.time_range != watch.time_range:
                     return
-                if current.version > seen or closed_now:
+                if current.version > seen or (closed_now and current.version == seen):
                     seen, complete = current.version, current.is_complete(now=now_to_second())
                     out.append(_encode(count_payload(current)))
             if out:
