@@ -161,3 +161,24 @@ def test_idle_streams_pin_no_database_connection(sse, daphne_server, org_with_tw
     # The server's pool holds at most DB_POOL_MAX connections; 40 streams each pinning
     # one could not even have opened (the 11th would wait for a free connection).
     assert held <= settings.DB_POOL_MAX < len(streams)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="needs Redis: set REDIS_URL (the .ci/run PostgreSQL pass does)"
+)
+def test_a_ten_thousand_row_import_in_another_process_ends_every_client_on_the_exact_count(sse, org_with_two, tmp_path):
+    streams = [sse(org_id="org-stream", **Q) for _ in range(5)]
+    assert all(s.next(timeout=5)["record_count"] == 2 for s in streams)
+    csv = tmp_path / "burst.csv"
+    rows = (f"act-b{i},org-stream,peer_support,2026-03-{1 + i % 28:02d}T{i % 24:02d}:00:00Z" for i in range(10_000))
+    csv.write_text("activity_id,org_id,activity_type,recorded_at\n" + "\n".join(rows) + "\n")
+    done = subprocess.run(
+        [sys.executable, "manage.py", "import_activities", "--batch-size", "500", str(csv)],
+        cwd=ROOT,
+        env=server_env(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    for stream in streams:
+        assert stream.wait_for(10_002, timeout=10)["record_count"] == 10_002

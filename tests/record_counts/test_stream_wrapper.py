@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import time_machine
 from asgiref.sync import sync_to_async
+from django.db import connection
 from django_eventstream.event import Event
 from django_eventstream.views import MAX_PENDING, get_listener_manager
 
@@ -76,7 +77,10 @@ async def waiting(body: AsyncIterator[str]) -> asyncio.Future[str]:
 
 
 def set_count(pk: int, *, count: int, version: int) -> None:
-    CountSnapshot.objects.filter(pk=pk).update(record_count=count, version=version)
+    try:
+        CountSnapshot.objects.filter(pk=pk).update(record_count=count, version=version)
+    finally:
+        connection.close()  # this runs in asgiref's own thread, which outlives the test
 
 
 def test_a_stale_count_never_follows_a_newer_one(watch):
