@@ -8,6 +8,7 @@ import queue
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -132,3 +133,58 @@ class SSEReader:
     def close(self) -> None:
         self._stop.set()
         self._client.close()
+
+
+class PushpinProxy:
+    """Pushpin (the GRIP proxy) in front of a daphne server, as a streaming reverse proxy."""
+
+    def __init__(self, upstream_port: int, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        # Its IPC sockets live here: a short path (unix socket paths stop at 108 bytes).
+        rundir = Path(tempfile.mkdtemp(prefix="pp", dir="/tmp"))
+        conf = Path("/etc/pushpin/pushpin.conf").read_text()
+        conf = conf.replace("rundir=/var/run/pushpin", f"rundir={rundir}")
+        conf = conf.replace("logdir=/var/log/pushpin", f"logdir={workdir}")
+        (workdir / "routes").write_text(f"* 127.0.0.1:{upstream_port}\n")
+        config = workdir / "pushpin.conf"
+        # Pushpin sends upstream requests through zurl (a system service in the Debian
+        # package); run a private one on sockets of our own, allowed to reach loopback.
+        zurl = Path("/etc/zurl.conf").read_text().replace("/var/run/zurl/", f"{rundir}/z-")
+        zurl = zurl.replace("deny=127.*,10.*,192.168.*,*.local", "deny=")
+        (workdir / "zurl.conf").write_text(zurl)
+        conf = conf.replace("routesfile=routes", f"routesfile={workdir / 'routes'}")
+        conf = conf.replace(
+            "[proxy]\n",
+            f"[proxy]\nzurl_out_specs=ipc://{rundir}/z-zurl-in\n"
+            f"zurl_out_stream_specs=ipc://{rundir}/z-zurl-in-stream\nzurl_in_specs=ipc://{rundir}/z-zurl-out\n",
+            1,
+        )
+        config.write_text(conf)
+        self.zurl = subprocess.Popen(
+            ["zurl", f"--config={workdir / 'zurl.conf'}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self.proc = subprocess.Popen(
+            # The instance id moves its internal ports (5560 + 10 * id), off a default one.
+            ["pushpin", f"--config={config}", f"--port=127.0.0.1:{self.port}", f"--id={1 + self.port % 97}", "-m"],
+            stdout=(workdir / "pushpin.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"pushpin did not start: {(workdir / 'pushpin.log').read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        for proc in (self.proc, self.zurl):
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
