@@ -13,7 +13,7 @@ from tests.record_counts.server import PushpinProxy, SSEReader
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        not (shutil.which("pushpin") and shutil.which("zurl")), reason="needs pushpin and zurl (apt-get install pushpin)"
+        not (shutil.which("pushpin") and shutil.which("zurl")), reason="needs pushpin and zurl (apt install pushpin)"
     ),
 ]
 
