@@ -10,18 +10,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from activities.models import Activity, Organization
-from activities.selectors import activity_count
+from activities.models import Organization
+from activities.selectors import activities_per_month, activity_count
 from aggregations.models import SubmittedPeriod
+from aggregations.selectors import last_submitted_period
 from bufdir_project.admin_scope import coordinated_orgs
-from bufdir_project.timeranges import isoformat_z, parse_range, reporting_zone
+from bufdir_project.timeranges import isoformat_z, local_dates_range
 
 STREAM_URL = "/api/v1/period-record-counts/stream"
 MONTHS = 24
@@ -64,16 +64,8 @@ def monthly_counts(*, org: Organization, today: dt.date) -> list[tuple[dt.date, 
     """Activities per local calendar month for the last 24 months; one grouped query."""
     months = _month_starts(today)
     next_month = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    time_range = parse_range(months[0].isoformat(), (next_month - dt.timedelta(days=1)).isoformat())
-    rows = (
-        Activity.objects.for_org(org)
-        .in_range(time_range)
-        .annotate(month=TruncMonth("recorded_at", tzinfo=reporting_zone()))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    found = {row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]: row["n"] for row in rows}
+    time_range = local_dates_range(months[0], next_month - dt.timedelta(days=1))
+    found = activities_per_month(org=org, time_range=time_range)
     return [(month, found.get(month, 0)) for month in months]
 
 
@@ -99,7 +91,7 @@ def _bars(counts: list[tuple[dt.date, int]]) -> tuple[list[Bar], int]:
 def current_period(*, org: Organization, today: dt.date) -> tuple[dt.date, dt.date, SubmittedPeriod | None]:
     """The period being reported now: from the day after the last submitted period
     (or 1 January when none was submitted this year) to 31 December of that year."""
-    last = SubmittedPeriod.objects.filter(org=org).order_by("-period_end", "-submitted_at").first()
+    last = last_submitted_period(org=org)
     start = dt.date(today.year, 1, 1)
     if last is not None and last.period_end >= start:
         start = last.period_end + dt.timedelta(days=1)
@@ -110,7 +102,7 @@ def current_period(*, org: Organization, today: dt.date) -> tuple[dt.date, dt.da
 def org_panel(*, org: Organization, today: dt.date) -> OrgPanel:
     bars, peak = _bars(monthly_counts(org=org, today=today))
     start, end, last = current_period(org=org, today=today)
-    time_range = parse_range(start.isoformat(), end.isoformat())
+    time_range = local_dates_range(start, end)
     return OrgPanel(
         org=org,
         bars=bars,
@@ -129,6 +121,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     panels = [org_panel(org=org, today=today) for org in coordinated_orgs(request).order_by("org_id")]
     context: dict[str, Any] = {
+        **admin.site.each_context(request),  # the admin's header: user links, theme toggle
         "title": "Activity dashboard",
         "panels": panels,
         "chart_width": CHART_WIDTH,

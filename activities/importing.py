@@ -1,6 +1,7 @@
 """Import activities from CSV or JSON Lines: every row checked, upserted in batches.
 
-The file is streamed (memory is constant in its size) in one transaction, in batches,
+The command (a path) and the admin upload (an uploaded file) both call
+``import_activities``. The file is streamed (memory is constant in its size) in one transaction, in batches,
 through ``services.activities_upsert`` so live counts stay exact. Every bad row is
 reported by line number; if there is any, nothing is imported (unless skip_invalid).
 Re-importing a file changes nothing: rows are keyed by ``activity_id``, and a row
@@ -15,22 +16,24 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from activities import services
-from activities.models import Activity, Organization
+from activities.models import ACTIVITY_ID_PATTERN, SLUG_PATTERN, Activity, Organization
 from bufdir_project.timeranges import RangeError, parse_bound
 
 Format = Literal["csv", "jsonl"]
 FIELDS = ("activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status")
 FIELD_SET = frozenset(FIELDS)
 REQUIRED = ("org_id", "activity_type", "recorded_at")
-ACTIVITY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+ACTIVITY_ID_RE = re.compile(rf"^{ACTIVITY_ID_PATTERN}$")
+SLUG_RE = re.compile(rf"^{SLUG_PATTERN}$")
 STATUSES = set(Activity.Status.values)
 MAX_PARTICIPANTS = 2**31 - 1
 MAX_REPORTED_ERRORS = 1000
@@ -62,13 +65,13 @@ class ImportResult:
         return not self.dry_run and (self.created + self.updated) > 0
 
 
-def detect_format(path: Path, explicit: str | None = None) -> Format:
-    name = (explicit or path.suffix.lstrip(".")).lower()
+def detect_format(file_name: str, explicit: str | None = None) -> Format:
+    name = (explicit or Path(file_name).suffix.lstrip(".")).lower()
     if name in {"csv"}:
         return "csv"
     if name in {"jsonl", "ndjson", "json"}:
         return "jsonl"
-    raise ImportFileError(f"Cannot tell the format of {path.name}: use a .csv or .jsonl file, or --format.")
+    raise ImportFileError(f"Cannot tell the format of {file_name}: use a .csv or .jsonl file, or choose the format.")
 
 
 def iter_raw_rows(stream: IO[str], fmt: Format) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -104,10 +107,16 @@ def iter_raw_rows(stream: IO[str], fmt: Format) -> Iterator[tuple[int, dict[str,
 
 
 class RowValidator:
-    """Checks one raw row with the same rules as the activities API."""
+    """Checks one raw row with the same rules as the activities API.
 
-    def __init__(self) -> None:
-        self.orgs: dict[str, Organization] = {o.org_id: o for o in Organization.objects.all()}
+    With ``orgs`` (a coordinator's organisations) a row for any other organisation is
+    bad; unknown and not-yours read the same, so the message reveals no other org_id.
+    """
+
+    def __init__(self, orgs: QuerySet[Organization] | None = None) -> None:
+        self.scoped = orgs is not None
+        source = Organization.objects.all() if orgs is None else orgs
+        self.orgs: dict[str, Organization] = {o.org_id: o for o in source}
 
     def validate(self, line: int, raw: dict[str, Any]) -> services.ActivityData | str:
         problems: list[str] = []
@@ -128,7 +137,9 @@ class RowValidator:
             return "; ".join(problems)
 
         org = self.orgs.get(str(values["org_id"]))
-        if org is None:
+        if org is None and self.scoped:
+            problems.append(f"org_id: {values['org_id']!r} is not one of your organisations")
+        elif org is None:
             problems.append(f"org_id: unknown organisation {values['org_id']!r}")
         activity_type = str(values["activity_type"])
         if not SLUG_RE.match(activity_type):
@@ -182,65 +193,117 @@ def _derived_id(line: int, *parts: str) -> str:
     return f"act-imp-{digest}"
 
 
-def _open(path: Path) -> IO[str]:
+@contextmanager
+def _text(source: Path | IO[bytes]) -> Iterator[IO[str]]:
+    """The file as text, read as it is consumed (never all at once)."""
+    if not isinstance(source, Path):
+        file = source
+        file.seek(0)
+        wrapper = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+        try:
+            yield wrapper
+        finally:
+            wrapper.detach()  # the caller owns (and closes) the uploaded file
+        return
+    path = source
     try:
-        return io.open(path, encoding="utf-8-sig", newline="")  # noqa: UP020 (explicit text mode)
+        stream = io.open(path, encoding="utf-8-sig", newline="")  # noqa: UP020, SIM115 (explicit text mode; closed below)
     except OSError as exc:
         raise ImportFileError(f"Cannot open {path}: {exc.strerror}.") from None
+    with stream:
+        yield stream
 
 
 def import_activities(
     *,
-    path: Path,
+    path: Path | None = None,
+    file: IO[bytes] | None = None,
+    file_name: str = "",
     fmt: str | None = None,
+    orgs: QuerySet[Organization] | None = None,
     skip_invalid: bool = False,
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[str, int], None] | None = None,
 ) -> ImportResult:
-    """Check every row of ``path`` and upsert them all, or nothing if any is bad.
+    """Check every row of ``path`` (or of the binary ``file`` named ``file_name``) and
+    upsert them all, or nothing if any is bad.
 
     With ``skip_invalid`` the good rows are imported and the bad ones reported. The
-    write is one transaction: an error part-way leaves nothing behind.
+    write is one transaction: an error part-way leaves nothing behind. With ``orgs``
+    only those organisations' activities may be written: rows for others, or rows whose
+    ``activity_id`` already belongs to another organisation, are bad rows.
     """
-    file_format = detect_format(path, fmt)
+    source: Path | IO[bytes] | None = path if file is None else file
+    if source is None or (path is not None and file is not None):
+        raise TypeError("pass exactly one of path and file")
+    file_format = detect_format(path.name if path is not None else file_name, fmt)
     result = ImportResult(dry_run=dry_run)
-    validator = RowValidator()
+    validator = RowValidator(orgs)
     # One pass: rows are checked and written as they stream by. At the first bad row
     # (without skip_invalid) writing stops, checking goes on so every bad row is
     # reported, and the transaction is rolled back: nothing is imported.
-    writing = not dry_run
-    batch: dict[str, services.ActivityData] = {}
-    with _open(path) as stream, transaction.atomic():
+    state = _Writing(
+        result=result,
+        enabled=not dry_run,
+        skip_invalid=skip_invalid,
+        allowed_orgs=None if orgs is None else {o.pk for o in validator.orgs.values()},
+    )
+    with _text(source) as stream, transaction.atomic():
         try:
             for line, raw in iter_raw_rows(stream, file_format):
                 result.rows += 1
                 outcome = raw if isinstance(raw, str) else validator.validate(line, raw)
                 if isinstance(outcome, str):
-                    result.invalid += 1
-                    if len(result.errors) < MAX_REPORTED_ERRORS:
-                        result.errors.append(RowError(line, outcome))
-                    writing = writing and skip_invalid
+                    state.bad(line, outcome)
                     continue
-                if writing and outcome.activity_id is not None:
-                    batch[outcome.activity_id] = outcome  # a later row with the same id wins
-                    if len(batch) >= batch_size:
-                        _flush(batch, result)
-                        batch = {}
+                # Scoped imports keep batching when not writing, to report taken ids too.
+                if (state.enabled or state.allowed_orgs is not None) and outcome.activity_id is not None:
+                    state.batch[outcome.activity_id] = (line, outcome)  # a later row with the same id wins
+                    if len(state.batch) >= batch_size:
+                        state.flush()
                 if progress and result.rows % 100_000 == 0:
                     progress("processed", result.rows)
         except UnicodeDecodeError:
             raise ImportFileError("The file is not UTF-8 text.") from None
-        if writing and batch:
-            _flush(batch, result)
-        if not writing:
+        except csv.Error as exc:
+            raise ImportFileError(f"Unreadable CSV at data row {result.rows + 1}: {exc}.") from None
+        state.flush()
+        result.errors.sort(key=lambda e: e.line)
+        if not state.enabled:
             transaction.set_rollback(True)
             result.created = result.updated = result.unchanged = 0
     return result
 
 
-def _flush(batch: dict[str, services.ActivityData], result: ImportResult) -> None:
-    stats = services.activities_upsert(items=list(batch.values()))
-    result.created += stats.created
-    result.updated += stats.updated
-    result.unchanged += stats.unchanged
+@dataclass
+class _Writing:
+    """The rows waiting to be upserted, and whether writing is still on."""
+
+    result: ImportResult
+    enabled: bool
+    skip_invalid: bool
+    allowed_orgs: set[int] | None
+    batch: dict[str, tuple[int, services.ActivityData]] = field(default_factory=dict)
+
+    def bad(self, line: int, message: str) -> None:
+        self.result.invalid += 1
+        if len(self.result.errors) < MAX_REPORTED_ERRORS:
+            self.result.errors.append(RowError(line, message))
+        self.enabled = self.enabled and self.skip_invalid
+
+    def flush(self) -> None:
+        batch, self.batch = self.batch, {}
+        if self.allowed_orgs is not None and batch:
+            # An upsert would move an activity to the row's organisation: a coordinator
+            # must not take over (or overwrite) another organisation's activity.
+            foreign = Activity.objects.filter(activity_id__in=list(batch)).exclude(org_id__in=self.allowed_orgs)
+            for activity_id in foreign.values_list("activity_id", flat=True):
+                line, _ = batch.pop(activity_id)
+                self.bad(line, f"activity_id: {activity_id!r} belongs to another organisation")
+        if not self.enabled or not batch:
+            return
+        stats = services.activities_upsert(items=[data for _, data in batch.values()])
+        self.result.created += stats.created
+        self.result.updated += stats.updated
+        self.result.unchanged += stats.unchanged

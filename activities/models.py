@@ -10,6 +10,10 @@ from django.db.models import Q
 
 from bufdir_project.timeranges import DateTimeRange
 
+# The alphabets of public ids, shared by the API, the importer and the URL routes.
+ACTIVITY_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"
+SLUG_PATTERN = r"[-a-zA-Z0-9_]{1,64}"  # org_id and activity_type
+
 
 class Organization(models.Model):
     """A voluntary organisation that reports its activities to Bufdir."""

@@ -4,11 +4,11 @@ import re
 
 from rest_framework import serializers
 
-from activities.models import Activity, Organization
+from activities.models import ACTIVITY_ID_PATTERN, SLUG_PATTERN, Activity, Organization
 from bufdir_project.api.fields import UTCDateTimeField, UTCModelSerializer
 
 MAX_INT32 = 2**31 - 1
-ORG_ID_RE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+ORG_ID_RE = re.compile(rf"^{SLUG_PATTERN}$")
 
 
 class OrganizationField(serializers.SlugRelatedField):
@@ -29,7 +29,7 @@ class ActivitySerializer(UTCModelSerializer):
     """An activity as the contract shows it (``GET /activities`` of the aggregation API)."""
 
     activity_id = serializers.RegexField(
-        r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+        rf"^{ACTIVITY_ID_PATTERN}$",
         max_length=64,
         required=False,
         help_text="Generated (act-<hex>) when not given. Letters, digits and _ . : - only.",

@@ -168,8 +168,11 @@ def activity_update(*, activity: Activity, changes: dict[str, Any]) -> Activity:
     if unknown:
         raise ValueError(f"cannot change {sorted(unknown)}")
     with transaction.atomic():
-        # Lock the row so the instant we remove from the counts is the one stored.
-        current = Activity.objects.select_for_update().select_related("org").get(pk=activity.pk)
+        # Lock the row so the instant we remove from the counts is the one stored. Only
+        # this row (of="self"): FOR UPDATE on the joined organisation row would block
+        # every insert of that organisation's activities (their foreign-key check) and
+        # deadlocked concurrent writers against the count lock.
+        current = Activity.objects.select_for_update(of=("self",)).select_related("org").get(pk=activity.pk)
         before = _point(current)
         for name, value in changes.items():
             setattr(current, name, value)
@@ -191,5 +194,6 @@ def activities_delete(*, activities: Iterable[Activity]) -> int:
     return len(locked)
 
 
-def activity_delete(*, activity: Activity) -> None:
-    activities_delete(activities=[activity])
+def activity_delete(*, activity: Activity) -> bool:
+    """Delete one activity; False if it was already gone (a concurrent delete won)."""
+    return activities_delete(activities=[activity]) == 1

@@ -5,16 +5,19 @@ from typing import Any
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from activities import services
 from activities.filters import ActivityFilter
-from activities.models import Activity
+from activities.models import ACTIVITY_ID_PATTERN, Activity
 from activities.serializers import ActivitySerializer
-from bufdir_project.api.views import DeleteConfirmMixin
+from api_keys.access import require_org, scope_to_key
+from bufdir_project.api.views import PROBLEM, DeleteConfirmMixin
+from idempotency.schema import IDEMPOTENCY_KEY
+from idempotency.services import idempotent
 
 
 def _data(validated: dict[str, Any]) -> services.ActivityData:
@@ -25,7 +28,8 @@ def _data(validated: dict[str, Any]) -> services.ActivityData:
     create=extend_schema(
         summary="Create one activity, or a list of up to 1,000 in one transaction",
         request=ActivitySerializer,
-        responses={201: ActivitySerializer, 400: OpenApiResponse(description="Validation error")},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ActivitySerializer, 400: OpenApiResponse(description="Validation error"), 422: PROBLEM},
     ),
     destroy=extend_schema(summary="Delete an activity"),
 )
@@ -36,8 +40,14 @@ class ActivityViewSet(DeleteConfirmMixin, viewsets.ModelViewSet):
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilter
     lookup_field = "activity_id"
-    lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"  # anything else is a 404, never a query
+    lookup_value_regex = ACTIVITY_ID_PATTERN  # anything else is a 404, never a query
 
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        # Read-token mode: a key lists only its organisations' activities (others: 403 by id).
+        return scope_to_key(self.request, queryset) if self.action == "list" else queryset
+
+    @idempotent("activities.create")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         many = isinstance(request.data, list)
         if many and len(request.data) > services.MAX_BULK_CREATE:
@@ -49,6 +59,8 @@ class ActivityViewSet(DeleteConfirmMixin, viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data, many=many)
         serializer.is_valid(raise_exception=True)
         items = serializer.validated_data if many else [serializer.validated_data]
+        for item in items:
+            require_org(request, item["org"])
         created = services.activities_create(items=[_data(item) for item in items])
         out = self.get_serializer(created if many else created[0], many=many)
         return Response(out.data, status=status.HTTP_201_CREATED)
@@ -56,8 +68,11 @@ class ActivityViewSet(DeleteConfirmMixin, viewsets.ModelViewSet):
     def perform_update(self, serializer: BaseSerializer[Activity]) -> None:
         changes = dict(serializer.validated_data)
         changes.pop("activity_id", None)
+        if "org" in changes:
+            require_org(self.request, changes["org"])  # moving it: the new organisation too
         with transaction.atomic():
             serializer.instance = services.activity_update(activity=serializer.instance, changes=changes)  # type: ignore[arg-type]
 
     def perform_destroy(self, instance: Activity) -> None:
-        services.activity_delete(activity=instance)
+        if not services.activity_delete(activity=instance):
+            raise NotFound()  # a concurrent DELETE won

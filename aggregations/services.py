@@ -13,7 +13,8 @@ from django.db import DatabaseError, transaction
 from activities.models import Organization
 from activities.selectors import activity_breakdown, activity_breakdowns, activity_count
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
-from bufdir_project.timeranges import DateTimeRange, now_to_second, parse_range
+from aggregations.selectors import overlapping_period, periods_current_counts
+from bufdir_project.timeranges import DateTimeRange, local_dates_range, now_to_second
 from record_counts.services import lock_org_counts
 
 
@@ -54,6 +55,12 @@ def snapshot_create(*, org: Organization, time_range: DateTimeRange) -> Aggregat
     return snapshot
 
 
+def snapshot_delete(*, snapshot: AggregationSnapshot) -> bool:
+    """Delete a snapshot; False if it was already gone (of two concurrent deletes, one wins)."""
+    deleted, _ = AggregationSnapshot.objects.filter(pk=snapshot.pk).delete()
+    return bool(deleted)
+
+
 def snapshot_reaggregate(
     *, snapshot: AggregationSnapshot, time_range: DateTimeRange | None = None
 ) -> tuple[AggregationSnapshot, bool]:
@@ -63,7 +70,8 @@ def snapshot_reaggregate(
     never interleave; a snapshot deleted meanwhile raises ``DoesNotExist``.
     """
     with transaction.atomic():
-        locked = AggregationSnapshot.objects.select_for_update().select_related("org").get(pk=snapshot.pk)
+        # of="self": locking the joined organisation row too would stall its activity writes.
+        locked = AggregationSnapshot.objects.select_for_update(of=("self",)).select_related("org").get(pk=snapshot.pk)
         changed = _apply_count(locked, time_range or locked.time_range)
         locked.save()
     return locked, changed
@@ -146,13 +154,12 @@ def period_submit(
     """
     if period_start > period_end:
         raise ValueError("period_start must not be after period_end.")
-    time_range = parse_range(period_start.isoformat(), period_end.isoformat())
+    time_range = local_dates_range(period_start, period_end)
     with transaction.atomic():
         lock_org_counts([org.pk])
-        clash = SubmittedPeriod.objects.filter(org=org, period_start__lte=period_end, period_end__gte=period_start)
-        if clash.exists():
-            first = clash.order_by("period_start").first()
-            raise PeriodOverlap(f"Overlaps {first} ({first.period_start} to {first.period_end}).")  # type: ignore[union-attr]
+        clash = overlapping_period(org=org, first_day=period_start, last_day=period_end)
+        if clash is not None:
+            raise PeriodOverlap(f"Overlaps {clash} ({clash.period_start} to {clash.period_end}).")
         return SubmittedPeriod.objects.create(
             org=org,
             period_start=period_start,
@@ -163,8 +170,9 @@ def period_submit(
         )
 
 
-def period_drift(*, period: SubmittedPeriod) -> tuple[int, int]:
-    """(current count, current minus frozen) for a submitted period."""
-    time_range = parse_range(period.period_start.isoformat(), period.period_end.isoformat())
-    current = activity_count(org=period.org_id, time_range=time_range)
+def period_drift(*, period: SubmittedPeriod, current: int | None = None) -> tuple[int, int]:
+    """(current count, current minus frozen) for a submitted period; ``current`` may come
+    from ``periods_current_counts`` when a whole list is shown."""
+    if current is None:
+        current = periods_current_counts(periods=[period])[period.pk]
     return current, current - period.activity_count

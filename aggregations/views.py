@@ -4,7 +4,7 @@ from typing import Any
 
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -15,7 +15,8 @@ from activities.models import Activity
 from activities.serializers import ActivitySerializer
 from aggregations import services
 from aggregations.filters import AggregationSnapshotFilter
-from aggregations.models import AggregationSnapshot, SubmittedPeriod
+from aggregations.models import AggregationSnapshot
+from aggregations.selectors import last_submitted_period
 from aggregations.serializers import (
     ActivitiesQuerySerializer,
     OrgQuerySerializer,
@@ -24,12 +25,14 @@ from aggregations.serializers import (
     SnapshotUpdateSerializer,
     SubmittedPeriodSerializer,
 )
+from api_keys.access import require_org
 from bufdir_project.api.fields import range_from_query
 from bufdir_project.api.ids import AGG_SNAPSHOT_ID
 from bufdir_project.api.pagination import PagePagination
-from bufdir_project.api.views import DeleteConfirmMixin, PublicIdLookupMixin
+from bufdir_project.api.views import PROBLEM, SnapshotViewSet
+from idempotency.schema import IDEMPOTENCY_KEY
+from idempotency.services import idempotent
 
-PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)")
 DELETED = OpenApiResponse(description='{"deleted": true, "id": "agg-snap-001"}')
 
 
@@ -39,7 +42,8 @@ DELETED = OpenApiResponse(description='{"deleted": true, "id": "agg-snap-001"}')
     create=extend_schema(
         summary="Count activities in a range now and persist a snapshot (countActivitiesInRange)",
         request=SnapshotCreateSerializer,
-        responses={201: SnapshotSerializer, 400: PROBLEM},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: SnapshotSerializer, 400: PROBLEM, 422: PROBLEM},
     ),
     update=extend_schema(
         summary="Re-aggregate a snapshot (optionally over a new range)",
@@ -48,30 +52,28 @@ DELETED = OpenApiResponse(description='{"deleted": true, "id": "agg-snap-001"}')
     ),
     destroy=extend_schema(summary="Delete a snapshot", responses={200: DELETED, 404: PROBLEM}),
 )
-class AggregationSnapshotViewSet(
-    PublicIdLookupMixin,
-    DeleteConfirmMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class AggregationSnapshotViewSet(SnapshotViewSet):
     """The Bufdir Aggregation Repository."""
 
     queryset = AggregationSnapshot.objects.select_related("org").order_by("-snapshot_at", "-id")
     serializer_class = SnapshotSerializer
     filterset_class = AggregationSnapshotFilter
     public_id = AGG_SNAPSHOT_ID
-    http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
+    @idempotent("bufdir-aggregations.create")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = SnapshotCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        require_org(request, data.validated_data["org_id"])
         snapshot = services.snapshot_create(org=data.validated_data["org_id"], time_range=data.validated_data["range"])
         location = reverse("aggregation-snapshot-detail", kwargs={"id": snapshot.public_id})
         return Response(
             SnapshotSerializer(snapshot).data, status=status.HTTP_201_CREATED, headers={"Location": location}
         )
+
+    def perform_destroy(self, instance: AggregationSnapshot) -> None:
+        if not services.snapshot_delete(snapshot=instance):
+            raise NotFound()  # a concurrent DELETE won
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         snapshot = self.get_object()
@@ -98,6 +100,7 @@ class AggregationSnapshotViewSet(
         query.is_valid(raise_exception=True)
         time_range = range_from_query(request.query_params)
         org = query.validated_data["org_id"]
+        require_org(request, org)
         queryset = Activity.objects.select_related("org").for_org(org).in_range(time_range)
         extra = {k: v for k, v in request.query_params.items() if k in {"activity_type", "status", "location"}}
         filterset = ActivityFilter(data=extra, queryset=queryset)
@@ -120,12 +123,8 @@ class AggregationSnapshotViewSet(
     def last_submitted_period(self, request: Request) -> Response:
         query = OrgQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        period = (
-            SubmittedPeriod.objects.select_related("org")
-            .filter(org=query.validated_data["org_id"])
-            .order_by("-period_end", "-submitted_at", "-id")
-            .first()
-        )
+        require_org(request, query.validated_data["org_id"])
+        period = last_submitted_period(org=query.validated_data["org_id"])
         if period is None:
             raise NotFound("This organisation has not submitted any period yet.")
         return Response(SubmittedPeriodSerializer(period).data)

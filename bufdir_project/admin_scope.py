@@ -24,10 +24,21 @@ def coordinated_orgs(request: HttpRequest) -> QuerySet[Organization]:
     return Organization.objects.filter(coordinators=user)
 
 
+class OwnOrganizationsFilter(admin.RelatedFieldListFilter):
+    """The organisation filter lists only the user's organisations (Django's lists all)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        return [(o.pk, str(o)) for o in coordinated_orgs(request).order_by("org_id")]
+
+
 class OrgScopedAdminMixin:
     """For models with an ``org`` foreign key (set ``org_field`` to change it)."""
 
     org_field = "org"
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        filters = super().get_list_filter(request)  # type: ignore[misc]
+        return [(f, OwnOrganizationsFilter) if f == self.org_field else f for f in filters]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)  # type: ignore[misc]

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "activities",
     "aggregations",
     "record_counts",
+    "api_keys",
+    "idempotency",
 ]
 
 MIDDLEWARE = [
@@ -128,17 +130,31 @@ if DATABASE_URL:
         )
     }
     DB_POOL_MAX = env_int("DB_POOL_MAX", 10)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable server fails the connection attempt after this many seconds
+        # instead of the OS's TCP timeout (minutes): a database outage is a quick 503.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX > 0:
         # A bounded pool per process (psycopg_pool): a burst of requests waits for a
         # connection instead of exhausting PostgreSQL's max_connections (measured: 400
         # streams connecting at once did, without it), and connecting costs nothing.
         # A view "closing" its connection returns it here, so idle streams pin none.
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 1),
             "max_size": DB_POOL_MAX,
-            "timeout": env_int("DB_POOL_TIMEOUT", 10),
+            # How long a request waits for a connection; during a database outage this
+            # is how long a request takes to fail with a 503, so keep it short.
+            "timeout": env_int("DB_POOL_TIMEOUT", 5),
+            # The pool retries a failed connection with a growing delay (1, 2, 4 s...)
+            # until it gives up; giving up early lets the next request start a fresh
+            # attempt, so the service recovers within seconds of the database returning
+            # instead of waiting out a backoff as long as the outage itself.
+            "reconnect_timeout": env_int("DB_POOL_RECONNECT_TIMEOUT", 5),
         }
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # required with a pool
+        # The pool checks a connection before handing it out (an empty query): after a
+        # restart of PostgreSQL its dead connections are replaced, not given to requests.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
@@ -159,6 +175,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# Prefix of every live-count channel name, so environments (or concurrent test runs)
+# that share one Redis never see each other's events: Redis pub/sub ignores the db number.
+EVENTS_CHANNEL_PREFIX = env_str("EVENTS_CHANNEL_PREFIX") or ""
+# Seconds of silence after which the Redis subscriber pings Redis to detect a dead link
+# (a partition that closes nothing); no answer within 3 s and it reconnects.
+EVENTS_REDIS_HEARTBEAT = env_int("EVENTS_REDIS_HEARTBEAT", 10)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -181,16 +203,34 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Serve straight from the apps' static directories (no collectstatic): local runs, and
+# the test servers that a browser drives.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
 # Request size limits: a JSON body larger than this is rejected (413/400), not parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 
+# API access (api_keys.access): "public" (the contracts' default: no credentials) or
+# "token" (writes need an API key for the organisation; reads too with API_READ_ACCESS=token).
+API_ACCESS = env_str("API_ACCESS", "public").lower()
+API_READ_ACCESS = env_str("API_READ_ACCESS", "public").lower()
+for _name, _value in (("API_ACCESS", API_ACCESS), ("API_READ_ACCESS", API_READ_ACCESS)):
+    if _value not in {"public", "token"}:
+        raise ImproperlyConfigured(f"{_name} must be 'public' or 'token', got {_value!r}")
+if API_READ_ACCESS == "token" and API_ACCESS != "token":
+    raise ImproperlyConfigured("API_READ_ACCESS=token needs API_ACCESS=token too")
+
+# Throttling of the counting endpoints (each request costs a count query): a DRF rate such
+# as "60/minute" per API key (per client IP without one). Empty: no throttling, so set it
+# in production (`check --deploy` warns when it is unset with DEBUG off).
+API_THROTTLE_COUNTING = env_str("API_THROTTLE_COUNTING") or None
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api_keys.access.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api_keys.access.ApiAccess"],
+    "DEFAULT_THROTTLE_RATES": {"counting": API_THROTTLE_COUNTING},
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": "bufdir_project.api.pagination.PagePagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -233,7 +273,15 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 30)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+# Admin login: after this many failed attempts for one user name from one IP address
+# within the window, further attempts are refused (429) until the window has passed.
+ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5)
+ADMIN_LOGIN_WINDOW_SECONDS = env_int("ADMIN_LOGIN_WINDOW_SECONDS", 15 * 60)
 
 # The covering index's INCLUDE columns exist on PostgreSQL only; SQLite builds the
 # plain (org, recorded_at) index, which is what a development database needs.

@@ -142,6 +142,11 @@ def parse_range(start: object, end: object) -> DateTimeRange:
     return make_range(parsed["start"], parsed["end"])
 
 
+def local_dates_range(first_day: dt.date, last_day: dt.date) -> DateTimeRange:
+    """The whole local days ``first_day``..``last_day`` (inclusive) in the reporting zone."""
+    return make_range(_local_day_bound(first_day, bound="start"), _local_day_bound(last_day, bound="end"))
+
+
 def make_range(start: dt.datetime, end: dt.datetime) -> DateTimeRange:
     """Build a range from parsed bounds; ``start`` after ``end`` is an error on ``end``."""
     if start > truncate_to_second(end):

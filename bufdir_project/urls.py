@@ -4,9 +4,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from activities.dashboard import dashboard
 from bufdir_project import health
+from bufdir_project.login_limit import admin_login
 
 urlpatterns = [
     path("admin/dashboard/", dashboard, name="dashboard"),
+    path("admin/login/", admin_login),  # admin's own login, rate limited (before admin.site.urls)
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from bufdir_project.admin_lists import EstimatedCountPaginator
 from bufdir_project.admin_scope import OrgScopedAdminMixin
 from record_counts.models import CountSnapshot
 from record_counts.services import count_snapshots_refresh
@@ -20,6 +21,7 @@ class CountSnapshotAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["record_count", "snapshot_at"]
     actions = ["refresh_selected"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def has_refresh_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("record_counts.refresh_countsnapshot")

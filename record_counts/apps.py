@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RecordCountsConfig(AppConfig):
     name = "record_counts"
     verbose_name = "Period record counts"
+
+    def ready(self) -> None:
+        from record_counts import relay
+
+        relay.install()

@@ -10,19 +10,26 @@ forwarded (record_counts.stream), so the last count a client sees is the final o
 ``RANGE_KEY`` names the range the count is of: a PUT may move a snapshot to another
 range, and a stream of the old range must not show the new range's count. Both keys
 are stripped before the event reaches the client (the contract's shape).
-Across processes events travel through Redis (EVENTSTREAM_REDIS, set from REDIS_URL).
+Across processes events travel through Redis (EVENTSTREAM_REDIS, set from REDIS_URL);
+while Redis is unreachable they reach the streams of the publishing process only
+(record_counts.relay).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django_eventstream import send_event
+from redis.exceptions import RedisError
 
 from bufdir_project.timeranges import DateTimeRange, isoformat_z, now_to_second
+from record_counts import relay
 from record_counts.selectors import LiveCount, live_counts
 
 logger = logging.getLogger(__name__)
@@ -33,7 +40,7 @@ RANGE_KEY = "_range"
 
 
 def channel_for(snapshot_pk: int) -> str:
-    return f"count-snapshot-{snapshot_pk}"
+    return f"{settings.EVENTS_CHANNEL_PREFIX}count-snapshot-{snapshot_pk}"
 
 
 def range_key(time_range: DateTimeRange) -> str:
@@ -65,16 +72,29 @@ def publish_counts(snapshot_pks: Iterable[int]) -> int:
     sent = 0
     for live in live_counts(snapshot_pks=snapshot_pks):
         try:
-            send_event(channel_for(live.snapshot_pk), EVENT_TYPE, count_payload(live))
+            _send(channel_for(live.snapshot_pk), EVENT_TYPE, count_payload(live))
             sent += 1
         except Exception:
             logger.exception("could not publish the count of snapshot %s", live.snapshot_pk)
     return sent
 
 
+def _send(channel: str, event_type: str, data: dict[str, Any]) -> None:
+    """Publish through Redis; when Redis fails (bounded: record_counts.relay), deliver to
+    this process's streams instead, so they keep working while Redis is away."""
+    if not relay.redis_skipped():
+        try:
+            send_event(channel, event_type, data)
+            return
+        except RedisError as exc:
+            relay.publish_failed()
+            logger.warning("Redis unavailable (%s): event for %s delivered in this process only", exc, channel)
+    relay.deliver_locally(channel, event_type, json.dumps(data, cls=DjangoJSONEncoder))
+
+
 def publish_deleted(snapshot_pk: int) -> None:
     """Tell the streams watching a deleted (or moved) snapshot to end; their client reconnects."""
     try:
-        send_event(channel_for(snapshot_pk), DELETED_EVENT, {})
+        _send(channel_for(snapshot_pk), DELETED_EVENT, {})
     except Exception:
         logger.exception("could not publish the deletion of snapshot %s", snapshot_pk)

@@ -192,10 +192,15 @@ def count_snapshot_refresh(*, snapshot: CountSnapshot, time_range: DateTimeRange
 
 
 def count_snapshot_delete(*, snapshot: CountSnapshot) -> str:
-    """Delete a snapshot; after commit, the streams watching it end. Returns its public id."""
+    """Delete a snapshot; after commit, the streams watching it end. Returns its public id.
+
+    Raises ``DoesNotExist`` if it is already gone: of two concurrent deletes, one wins.
+    """
     public_id, pk = snapshot.public_id, snapshot.pk
     with transaction.atomic():
-        snapshot.delete()
+        deleted, _ = CountSnapshot.objects.filter(pk=pk).delete()
+        if not deleted:
+            raise CountSnapshot.DoesNotExist(public_id)
         transaction.on_commit(functools.partial(publish_deleted, pk))
     return public_id
 

@@ -29,14 +29,17 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
-from django.db import OperationalError, close_old_connections, connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 from django_eventstream.eventrequest import EventRequest
 from django_eventstream.utils import add_default_headers, sse_encode_event
 from django_eventstream.views import Listener, stream
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
+from activities.models import Organization
+from api_keys.access import REALM, KeyHolder, authenticate_key, token_required
+from bufdir_project.admin_scope import coordinated_orgs
 from bufdir_project.api.exceptions import problem_response
 from bufdir_project.api.fields import range_from_query
 from bufdir_project.timeranges import DateTimeRange, now_to_second
@@ -157,8 +160,42 @@ async def _live_counts(inner: AsyncGenerator[str, None], listener: CountListener
         await inner.aclose()  # unregisters the listener
 
 
+def _unauthorized(detail: str) -> HttpResponse:
+    response = problem_response(401, detail)
+    response["WWW-Authenticate"] = REALM
+    return response
+
+
+def _stream_reader(request: HttpRequest) -> KeyHolder | HttpResponse | None:
+    """Who reads, when reads need a key: the key's holder, or a logged-in admin user (the
+    dashboard's EventSource sends the session cookie and cannot send headers); None when
+    reads are public. A response means: answer that instead (401)."""
+    if not token_required("GET"):
+        return None
+    try:
+        holder = authenticate_key(request.META.get("HTTP_AUTHORIZATION", ""))
+    except AuthenticationFailed as exc:
+        return _unauthorized(str(exc.detail))
+    if holder is not None:
+        return holder
+    if request.user.is_authenticated and request.user.is_staff:
+        return None  # checked against the user's organisations below
+    return _unauthorized("Authentication credentials were not provided.")
+
+
+def _may_read(request: HttpRequest, reader: KeyHolder | None, org: Organization) -> bool:
+    if not token_required("GET"):
+        return True
+    if reader is not None:
+        return org.pk in reader.org_pks
+    return coordinated_orgs(request).filter(pk=org.pk).exists()
+
+
 @require_GET
 def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    reader = _stream_reader(request)
+    if isinstance(reader, HttpResponse):
+        return reader
     query = StreamQuerySerializer(data=request.GET.dict())
     try:
         query.is_valid(raise_exception=True)
@@ -166,9 +203,11 @@ def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     except ValidationError as exc:
         fields = ", ".join(exc.detail) if isinstance(exc.detail, dict) else ""
         return problem_response(400, f"Invalid input: {fields}.", errors=exc.detail)
+    if not _may_read(request, reader, query.validated_data["org_id"]):
+        return problem_response(403, "This API key may not access this organisation's data.")
     try:
         snapshot = count_snapshot_for_stream(org=query.validated_data["org_id"], time_range=time_range)
-    except OperationalError:
+    except (OperationalError, InterfaceError):
         connections.close_all()
         unavailable = problem_response(503, "The database is unavailable; retry shortly.")
         unavailable["Retry-After"] = "5"

@@ -3,13 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api_keys.access import require_org
 from bufdir_project.api.ids import COUNT_SNAPSHOT_ID
-from bufdir_project.api.views import DeleteConfirmMixin, PublicIdLookupMixin
+from bufdir_project.api.views import PROBLEM, SnapshotViewSet
+from idempotency.schema import IDEMPOTENCY_KEY
+from idempotency.services import idempotent
 from record_counts import selectors, services
 from record_counts.filters import CountSnapshotFilter
 from record_counts.models import CountSnapshot
@@ -19,8 +21,6 @@ from record_counts.serializers import (
     CountSnapshotSerializer,
     CountUpdateSerializer,
 )
-
-PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)")
 
 
 class Conflict(APIException):
@@ -36,30 +36,25 @@ class Conflict(APIException):
         responses={200: OpenApiResponse(description='{"deleted": true, "id": "count-snapshot-001"}'), 404: PROBLEM},
     ),
 )
-class CountSnapshotViewSet(
-    PublicIdLookupMixin,
-    DeleteConfirmMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class CountSnapshotViewSet(SnapshotViewSet):
     """The Period Record Count Service."""
 
     queryset = selectors.count_snapshot_list()
     serializer_class = CountSnapshotSerializer
     filterset_class = CountSnapshotFilter
     public_id = COUNT_SNAPSHOT_ID
-    http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
     @extend_schema(
         summary="Count records of an organisation in a range, exactly, now",
         request=CountCreateSerializer,
-        responses={200: CountResultSerializer, 400: PROBLEM},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: CountResultSerializer, 400: PROBLEM, 422: PROBLEM},
     )
+    @idempotent("period-record-counts.create")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = CountCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        require_org(request, data.validated_data["org_id"])
         snapshot = services.count_snapshot_upsert(
             org=data.validated_data["org_id"], time_range=data.validated_data["range"]
         )
@@ -83,7 +78,10 @@ class CountSnapshotViewSet(
         return Response(CountSnapshotSerializer(snapshot).data)
 
     def perform_destroy(self, instance: CountSnapshot) -> None:
-        services.count_snapshot_delete(snapshot=instance)
+        try:
+            services.count_snapshot_delete(snapshot=instance)
+        except CountSnapshot.DoesNotExist:
+            raise NotFound() from None  # a concurrent DELETE won
 
 
 @extend_schema(exclude=True)

@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -26,6 +27,11 @@ postgres_only = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
     reason="needs PostgreSQL: set DATABASE_URL (the .ci/run PostgreSQL pass does)",
 )
+
+# Concurrent test runs on one machine share Redis, whose pub/sub ignores the db number:
+# a per-process channel prefix (inherited by the daphne and import subprocesses) keeps
+# one run's events out of another's streams.
+os.environ["EVENTS_CHANNEL_PREFIX"] = settings.EVENTS_CHANNEL_PREFIX = f"test{os.getpid()}-"
 
 
 @pytest.fixture
@@ -84,3 +90,11 @@ def coordinator_client(org, client_for):
     user.groups.add(Group.objects.get(name="Coordinators"))
     org.coordinators.add(user)
     return client_for(user)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Admin filters cache their choices (bufdir_project/admin_lists.py): no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -60,8 +60,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, OperationalError):
-        # The database is unreachable or overloaded: fail fast, tell the client to retry.
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # The database is unreachable or overloaded, or the connection broke under the
+        # request (InterfaceError): fail fast, tell the client to retry. A write that
+        # got this may still have committed (the connection broke after COMMIT): retry
+        # it with the same Idempotency-Key.
         logger.warning("database unavailable: %s", exc)
         return Response(
             problem(503, "The database is unavailable; retry shortly."),

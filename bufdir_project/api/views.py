@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model
-from rest_framework import status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.throttling import BaseThrottle
 
+from api_keys.access import scope_to_key
+from api_keys.throttling import CountingThrottle
 from bufdir_project.api.ids import PublicId
 
 
@@ -55,3 +59,32 @@ class DeleteConfirmMixin:
         public_id = getattr(instance, "public_id", None) or str(instance.pk)
         self.perform_destroy(instance)  # type: ignore[attr-defined]
         return Response({"deleted": True, "id": public_id}, status=status.HTTP_200_OK)
+
+
+PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)")
+
+
+class SnapshotViewSet(
+    PublicIdLookupMixin,
+    DeleteConfirmMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The shape both contracts give their snapshots: public-id lookup, list, retrieve,
+    delete; create (POST) and re-count (PUT) are computations each viewset writes itself
+    (input serializer -> service -> output serializer). No PATCH."""
+
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        # In read-token mode a key lists only its own organisations' snapshots; a lookup by
+        # id of another organisation's snapshot is a 403 (object permission), not a 404.
+        return scope_to_key(self.request, queryset) if self.action == "list" else queryset
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # Creating and re-counting run a count query each.
+        throttles = super().get_throttles()
+        return [*throttles, CountingThrottle()] if self.action in {"create", "update"} else throttles

@@ -1,21 +1,42 @@
 // Keeps each [data-live-count] element on the exact current count from the SSE stream.
-// EventSource reconnects by itself; the stream sends the current count first on every
-// (re)connection, so the number is never stale after a drop.
+// EventSource reconnects by itself after a dropped connection; the stream sends the
+// current count first on every (re)connection, so the number is never stale after a drop.
+// It gives up for good when a reconnection is answered with an error status (a 503 while
+// the database is away, a proxy's 502), so then we open a new one ourselves, backing off
+// from 2 s to at most 30 s.
 (function () {
   "use strict";
-  document.querySelectorAll("[data-live-count]").forEach(function (el) {
+  var MIN_DELAY = 2000;
+  var MAX_DELAY = 30000;
+
+  function watch(el) {
     var state = el.parentElement.querySelector("[data-live-state]");
-    var source = new EventSource(el.getAttribute("data-stream"));
-    source.onmessage = function (event) {
-      try {
-        var data = JSON.parse(event.data);
-        if (typeof data.record_count === "number") {
-          el.textContent = String(data.record_count);
-          el.setAttribute("data-updated", data.timestamp || "");
-          if (state) state.textContent = "(live)";
+    var url = el.getAttribute("data-stream");
+    var delay = MIN_DELAY;
+
+    function connect() {
+      var source = new EventSource(url);
+      source.onmessage = function (event) {
+        try {
+          var data = JSON.parse(event.data);
+          if (typeof data.record_count === "number") {
+            el.textContent = String(data.record_count);
+            el.setAttribute("data-updated", data.timestamp || "");
+            if (state) state.textContent = "(live)";
+            delay = MIN_DELAY;
+          }
+        } catch (e) { /* ignore keep-alives and malformed data */ }
+      };
+      source.onerror = function () {
+        if (state) state.textContent = "(reconnecting…)";
+        if (source.readyState === EventSource.CLOSED) {
+          setTimeout(connect, delay);
+          delay = Math.min(delay * 2, MAX_DELAY);
         }
-      } catch (e) { /* ignore keep-alives and malformed data */ }
-    };
-    source.onerror = function () { if (state) state.textContent = "(reconnecting…)"; };
-  });
+      };
+    }
+    connect();
+  }
+
+  document.querySelectorAll("[data-live-count]").forEach(watch);
 })();

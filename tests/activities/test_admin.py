@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from activities.models import Activity
+from activities.models import Activity, Organization
 from record_counts.models import CountSnapshot
 
 UTC = dt.UTC
@@ -44,7 +44,9 @@ def test_coordinator_lists_only_their_organisations_activities(coordinator, clie
 def test_coordinator_cannot_open_another_organisations_activity(coordinator, client_for, both):
     _, theirs = both
     response = client_for(coordinator).get(reverse("admin:activities_activity_change", args=[theirs.pk]))
-    assert response.status_code in (302, 403, 404)
+    # Outside their queryset the object "does not exist": admin redirects to its index.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
     assert b"act-theirs" not in response.content
 
 
@@ -116,3 +118,29 @@ def test_admin_bulk_delete_updates_live_counts(admin_user, client_for, org, both
     assert not Activity.objects.filter(pk=mine.pk).exists()
     snapshot.refresh_from_db()
     assert snapshot.record_count == 0
+
+
+@pytest.mark.parametrize(
+    "list_name",
+    [
+        "admin:activities_activity_changelist",
+        "admin:aggregations_aggregationsnapshot_changelist",
+        "admin:aggregations_submittedperiod_changelist",
+        "admin:record_counts_countsnapshot_changelist",
+    ],
+)
+def test_organisation_filter_lists_only_the_coordinators_organisations(coordinator_client, org, other_org, list_name):
+    # With one organisation Django hides the filter; a second one shows it.
+    second = Organization.objects.create(org_id="org-bufdir-8", name="Second Of Theirs")
+    second.coordinators.add(*org.coordinators.all())
+    html = coordinator_client.get(reverse(list_name)).content.decode()
+    assert f"?org__id__exact={org.pk}" in html
+    assert f"?org__id__exact={second.pk}" in html
+    assert f"?org__id__exact={other_org.pk}" not in html
+    assert other_org.name not in html
+
+
+def test_superuser_filter_lists_every_organisation(admin_user, client_for, org, other_org):
+    html = client_for(admin_user).get(reverse("admin:activities_activity_changelist")).content.decode()
+    assert f"?org__id__exact={org.pk}" in html
+    assert f"?org__id__exact={other_org.pk}" in html

@@ -97,3 +97,33 @@ def test_the_database_refuses_overlaps_too(org):
     raw_period(org, "2026-02-01", "2026-02-28")
     with pytest.raises(IntegrityError), transaction.atomic():
         raw_period(org, "2026-02-28", "2026-03-31")
+
+
+def test_drift_column_costs_one_count_per_organisation_not_per_row(
+    client_for, admin_user, org, other_org, make_activity
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for month in range(1, 9):
+        period_submit(
+            org=org, period_start=dt.date(2025, month, 1), period_end=dt.date(2025, month, 28), submitted_by="a"
+        )
+    period_submit(org=other_org, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 1, 31), submitted_by="b")
+    make_activity(org, "2025-03-10T12:00:00Z")  # after submission: drift in March only
+    with CaptureQueriesContext(connection) as queries:
+        html = client_for(admin_user).get(reverse("admin:aggregations_submittedperiod_changelist")).content.decode()
+    assert html.count("DRIFTED +1") == 1
+    assert html.count("(no drift)") == 8
+    counts = [q["sql"] for q in queries.captured_queries if "activities_activity" in q["sql"]]
+    assert len(counts) == 2  # one per organisation on the page, not nine
+
+
+def test_period_drift_agrees_with_the_batched_counts(org, make_activity):
+    from aggregations.selectors import periods_current_counts
+
+    period = period_submit(org=org, period_start=dt.date(2025, 3, 1), period_end=dt.date(2025, 3, 31), submitted_by="a")
+    make_activity(org, "2025-03-31T21:59:59.9Z")  # last second of 31 March in Oslo (summer time)
+    make_activity(org, "2025-03-31T22:00:00Z")  # 1 April in Oslo
+    assert period_drift(period=period) == (1, 1)
+    assert periods_current_counts(periods=[period]) == {period.pk: 1}

@@ -146,3 +146,12 @@ def test_completeness_is_after_the_last_second():
     r = DateTimeRange(utc(2026, 1, 1), utc(2026, 3, 31, 23, 59, 59))
     assert not r.is_complete(now=utc(2026, 3, 31, 23, 59, 59, 999999))
     assert r.is_complete(now=utc(2026, 4, 1))
+
+
+def test_local_dates_range_is_whole_oslo_days_across_dst():
+    from bufdir_project.timeranges import local_dates_range
+
+    r = local_dates_range(dt.date(2026, 3, 29), dt.date(2026, 10, 25))
+    assert r.start == utc(2026, 3, 28, 23)
+    assert r.end == utc(2026, 10, 25, 22, 59, 59)
+    assert r == parse_range("2026-03-29", "2026-10-25")

@@ -53,7 +53,7 @@ def server_env() -> dict[str, str]:
 
 
 class DaphneServer:
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -68,7 +68,7 @@ class DaphneServer:
                 "bufdir_project.asgi:application",
             ],
             cwd=ROOT,
-            env=server_env(),
+            env=server_env() | (env or {}),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -160,13 +160,21 @@ class PushpinProxy:
             f"zurl_out_stream_specs=ipc://{rundir}/z-zurl-in-stream\nzurl_in_specs=ipc://{rundir}/z-zurl-out\n",
             1,
         )
+        # Its handler's own sockets: files in the private rundir and a free HTTP port, never
+        # the defaults (5560-5563), which the id would only shift onto other services'
+        # ports (RabbitMQ's 5672 was hit in CI).
+        conf = conf.replace("push_in_spec=tcp://127.0.0.1:5560", f"push_in_spec=ipc://{rundir}/h-push-in")
+        conf = conf.replace("push_in_sub_specs=tcp://127.0.0.1:5562", f"push_in_sub_specs=ipc://{rundir}/h-push-in-sub")
+        conf = conf.replace("command_spec=tcp://127.0.0.1:5563", f"command_spec=ipc://{rundir}/h-command")
+        conf = conf.replace("push_in_http_port=5561", f"push_in_http_port={free_port()}")
+        if "tcp://" in conf.split("[handler]", 1)[1]:
+            raise RuntimeError("pushpin.conf has a TCP handler socket this test does not move")
         config.write_text(conf)
         self.zurl = subprocess.Popen(
             ["zurl", f"--config={workdir / 'zurl.conf'}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self.proc = subprocess.Popen(
-            # The instance id moves its internal ports (5560 + 10 * id), off a default one.
-            ["pushpin", f"--config={config}", f"--port=127.0.0.1:{self.port}", f"--id={1 + self.port % 97}", "-m"],
+            ["pushpin", f"--config={config}", f"--port=127.0.0.1:{self.port}", "-m"],
             stdout=(workdir / "pushpin.log").open("w"),
             stderr=subprocess.STDOUT,
         )

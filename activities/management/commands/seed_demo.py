@@ -18,7 +18,7 @@ from activities import services
 from activities.models import Activity, Organization
 from activities.selectors import activity_count
 from aggregations.models import SubmittedPeriod
-from bufdir_project.timeranges import now_to_second, parse_range
+from bufdir_project.timeranges import local_dates_range, now_to_second
 
 ORGANISATIONS = [
     ("org-bufdir-42", "Familievernet Oslo", 1800),
@@ -72,7 +72,7 @@ class Command(BaseCommand):
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
         if SubmittedPeriod.objects.filter(org=org, period_start=start, period_end=end).exists():
             return
-        time_range = parse_range(start.isoformat(), end.isoformat())
+        time_range = local_dates_range(start, end)
         SubmittedPeriod.objects.create(
             org=org,
             period_start=start,

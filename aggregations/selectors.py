@@ -1,0 +1,44 @@
+"""Reads of submitted periods, shared by the API, the admin, the dashboard and services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from activities.models import Organization
+from activities.selectors import activity_counts
+from aggregations.models import SubmittedPeriod
+from bufdir_project.timeranges import local_dates_range
+
+
+def last_submitted_period(*, org: Organization | int) -> SubmittedPeriod | None:
+    """The period with the latest ``period_end`` (ties: latest ``submitted_at``)."""
+    return (
+        SubmittedPeriod.objects.select_related("org")
+        .filter(org=org)
+        .order_by("-period_end", "-submitted_at", "-id")
+        .first()
+    )
+
+
+def overlapping_period(*, org: Organization | int, first_day: dt.date, last_day: dt.date) -> SubmittedPeriod | None:
+    """A submitted period of the organisation that shares a day with first_day..last_day."""
+    return (
+        SubmittedPeriod.objects.filter(org=org, period_start__lte=last_day, period_end__gte=first_day)
+        .order_by("period_start")
+        .first()
+    )
+
+
+def periods_current_counts(*, periods: Iterable[SubmittedPeriod]) -> dict[int, int]:
+    """Today's count of each period's activities, by period key: one query per organisation."""
+    by_org: dict[int, list[SubmittedPeriod]] = defaultdict(list)
+    for period in periods:
+        by_org[period.org_id].append(period)
+    counts: dict[int, int] = {}
+    for org_id, items in by_org.items():
+        ranges = [local_dates_range(p.period_start, p.period_end) for p in items]
+        for period, n in zip(items, activity_counts(org=org_id, time_ranges=ranges), strict=True):
+            counts[period.pk] = n
+    return counts

@@ -1,0 +1,67 @@
+"""Admin login rate limit: too many failed attempts for one user name from one IP address
+within a window, and further attempts are refused with 429 until the window has passed.
+
+Counted in Django's default cache (per process unless a shared cache is configured).
+Keyed by IP *and* user name, so one attacker cannot lock every user out and a shared
+proxy address does not lock out other users; behind a proxy, serve with
+``daphne --proxy-headers`` so REMOTE_ADDR is the client's address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.signals import user_login_failed
+from django.core.cache import cache
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+
+def _cache_key(request: HttpRequest, username: str) -> str:
+    ident = f"{request.META.get('REMOTE_ADDR', '')}|{username.strip().lower()}"
+    return "admin-login-failures:" + hashlib.sha256(ident.encode()).hexdigest()
+
+
+def failures(request: HttpRequest, username: str) -> int:
+    return int(cache.get(_cache_key(request, username), 0))
+
+
+@receiver(user_login_failed)
+def count_failure(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+    if request is None:
+        return
+    key = _cache_key(request, str(credentials.get("username", "")))
+    # The window starts at the first failure (add does nothing when the key exists).
+    cache.add(key, 0, timeout=settings.ADMIN_LOGIN_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=settings.ADMIN_LOGIN_WINDOW_SECONDS)
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    """Django admin's login view, refusing attempts once the limit is reached."""
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        if failures(request, username) >= settings.ADMIN_LOGIN_MAX_FAILURES:
+            minutes = max(1, settings.ADMIN_LOGIN_WINDOW_SECONDS // 60)
+            return HttpResponse(
+                f"Too many failed login attempts. Try again in {minutes} minutes.",
+                status=429,
+                content_type="text/plain; charset=utf-8",
+                headers={"Retry-After": str(settings.ADMIN_LOGIN_WINDOW_SECONDS)},
+            )
+        response = admin.site.login(request, extra_context)
+        if request.user.is_authenticated:
+            cache.delete(_cache_key(request, username))
+        return response
+    return admin.site.login(request, extra_context)

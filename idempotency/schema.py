@@ -1,0 +1,21 @@
+"""The ``Idempotency-Key`` header as documented in the OpenAPI schema."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from idempotency.services import HEADER, MAX_KEY_LENGTH
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        f"Optional, 1 to {MAX_KEY_LENGTH} printable ASCII characters (a UUID is a good choice). "
+        "A retry with the same key and the same body within 24 hours gets the first response again "
+        "(status, body, Location, plus `Idempotent-Replayed: true`) and writes nothing; the same key "
+        "with another body is a 422. A request that failed stored nothing and can be retried with its key."
+    ),
+)
