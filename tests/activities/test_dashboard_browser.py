@@ -1,0 +1,192 @@
+"""The dashboard in headless Chromium against a real daphne server: the chart renders,
+and the live number follows an activity added through the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from activities import services
+from activities.models import Organization
+from tests.record_counts.server import DaphneServer
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+pytestmark = [
+    pytest.mark.skipif(
+        not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
+        reason="needs Debian chromium and chromium-driver (.ci/run installs them)",
+    ),
+    pytest.mark.django_db(transaction=True),  # the server, another process, reads the data
+]
+PASSWORD = "browser-test-password-1"
+
+
+@pytest.fixture
+def server() -> Iterator[DaphneServer]:
+    # Plain HTTP on loopback: the session cookie must not be Secure-only. Static files
+    # (the dashboard's script, admin CSS) from the apps, as tests do not collectstatic.
+    server = DaphneServer(env={"SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0", "WHITENOISE_USE_FINDERS": "1"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def coordinator_org(db) -> Organization:
+    org = Organization.objects.create(org_id="org-browser", name="Browser Test Org")
+    Organization.objects.create(org_id="org-hidden", name="Not Theirs")
+    user = get_user_model().objects.create_user("kari-browser", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name="Coordinators"))
+    org.coordinators.add(user)
+    now = timezone.now()
+    for days in (1, 2, 40, 70):  # this year, so inside the current period, in three months
+        services.activity_create(
+            data=services.ActivityData(
+                org=org, activity_type="peer_support", recorded_at=max(now - dt.timedelta(days=days), _new_year())
+            )
+        )
+    return org
+
+
+def _new_year() -> dt.datetime:
+    today = timezone.localdate()
+    return timezone.make_aware(dt.datetime(today.year, 1, 1, 0, 0, 1))
+
+
+def _first_month_label() -> str:
+    first = timezone.localdate().replace(day=1)
+    for _ in range(23):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return first.strftime("%Y-%m")
+
+
+def test_chart_renders_and_live_number_follows_the_api(server, browser, coordinator_org):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server.url + "/admin/login/?next=/admin/dashboard/")
+    browser.find_element(By.NAME, "username").send_keys("kari-browser")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    try:
+        WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/admin/dashboard/"))
+    except Exception:
+        raise AssertionError(f"login failed: {browser.current_url}\n{browser.page_source[-3000:]}") from None
+
+    # The URL changes when the navigation starts, before the new page is parsed: wait for
+    # the page itself (its live-number script comes last) before looking at its panels.
+    WebDriverWait(browser, 10).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+        and d.find_elements(By.CSS_SELECTOR, "script[src*='live-count']"),
+        "the dashboard page did not finish loading",
+    )
+    panels = browser.find_elements(By.CSS_SELECTOR, "section.panel")
+    assert [p.get_attribute("data-org") for p in panels] == ["org-browser"]  # not the other org
+    bars = panels[0].find_elements(By.CSS_SELECTOR, "svg.chart rect.bar")
+    assert len(bars) == 24
+    drawn = [b for b in bars if b.size["height"] > 0]  # laid out by the browser, not just in the HTML
+    assert 1 <= len(drawn) <= 3
+    assert sum(int(b.get_attribute("data-count")) for b in bars) == 4
+    labels = [t for t in panels[0].find_elements(By.CSS_SELECTOR, "svg.chart text") if t.is_displayed()]
+    assert labels and labels[0].text == _first_month_label()
+
+    live = panels[0].find_element(By.CSS_SELECTOR, "[data-live-count]")
+    state = panels[0].find_element(By.CSS_SELECTOR, "[data-live-state]")
+    WebDriverWait(browser, 10).until(lambda d: state.text == "(live)", f"stream state: {state.text}")
+    assert live.text == "4"
+
+    response = httpx.post(
+        server.url + "/api/v1/activities",
+        json={
+            "org_id": "org-browser",
+            "activity_type": "family_guidance",
+            "recorded_at": timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    WebDriverWait(browser, 5, poll_frequency=0.1).until(lambda d: live.text == "5", f"live number: {live.text}")
+    assert browser.find_element(By.CSS_SELECTOR, "[data-live-count]").get_attribute("data-updated")
+
+
+class _FlakyStream(http.server.BaseHTTPRequestHandler):
+    """A page with one live number whose stream answers 503 twice, then a count."""
+
+    script = (settings.BASE_DIR / "static" / "dashboard" / "live-count.js").read_bytes()
+    stream_calls = 0
+
+    def do_GET(self) -> None:
+        if self.path == "/":
+            self._send(200, "text/html", _PAGE)
+        elif self.path == "/live-count.js":
+            self._send(200, "text/javascript", self.script)
+        elif self.path.startswith("/stream"):
+            type(self).stream_calls += 1
+            if type(self).stream_calls <= 2:
+                self._send(503, "application/problem+json", b'{"status": 503}')
+            else:
+                self._send(200, "text/event-stream", b'data: {"record_count": 42, "timestamp": "t"}\n\n')
+        else:
+            self._send(404, "text/plain", b"")
+
+    def _send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+_PAGE = (
+    b'<!doctype html><p><span data-live-count data-stream="/stream">7</span>'
+    b' <span data-live-state>(connecting)</span></p><script src="/live-count.js"></script>'
+)
+
+
+def test_live_number_reconnects_after_the_stream_answers_503(browser):
+    """EventSource gives up on an error status; the dashboard's script opens a new one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _FlakyStream.stream_calls = 0
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FlakyStream)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        browser.get(f"http://127.0.0.1:{httpd.server_address[1]}/")
+        live = browser.find_element(By.CSS_SELECTOR, "[data-live-count]")
+        # Two 503s: retries after 2 s and 4 s, so the count arrives after about 6 s.
+        WebDriverWait(browser, 20, poll_frequency=0.2).until(lambda d: live.text == "42", f"live: {live.text}")
+        assert _FlakyStream.stream_calls >= 3
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
