@@ -305,3 +305,19 @@ if REDIS_URL:
         _redis_kwargs["unix_socket_path"] = _redis_kwargs.pop("path")
     EVENTSTREAM_REDIS = {k: v for k, v in _redis_kwargs.items() if v is not None}
     EVENTSTREAM_REDIS.setdefault("socket_connect_timeout", 2)
+
+# --- Cache: rate-limit counters, admin filter choices ----------------------------------
+# With REDIS_URL the cache lives in Redis, so every process (gunicorn workers, daphne, the
+# cron job) shares one count per client and a limit holds for the deployment, not per
+# process. A Redis outage fails open (bufdir_project/cache.py): limits are not enforced
+# until it returns, and a cache call never waits on it for more than half a second.
+# Without Redis: local memory, per process.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "bufdir_project.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "bufdir",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }

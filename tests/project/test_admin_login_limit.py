@@ -17,7 +17,10 @@ pytestmark = pytest.mark.usefixtures("clean_cache")
 
 
 @pytest.fixture
-def clean_cache():
+def clean_cache(settings):
+    # These tests move the clock past the window: local memory follows time-machine's
+    # clock, Redis expires keys on its own. tests/project/test_cache.py covers Redis.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
     cache.clear()
