@@ -7,8 +7,10 @@ from typing import Any
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 from activities.models import Activity
+from bufdir_project.api.fields import BOUND_FILTER_SCHEMA
 from bufdir_project.timeranges import Bound, RangeError, parse_bound
 
 
@@ -24,9 +26,12 @@ class BoundFormField(forms.CharField):
         try:
             return parse_bound(value, bound=self.bound)
         except RangeError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            # The message quotes the client's value; django-filter %-formats messages, so
+            # a "%" in it must travel as a parameter, not in the format string.
+            raise forms.ValidationError("%(message)s", params={"message": str(exc)}) from None
 
 
+@extend_schema_field(BOUND_FILTER_SCHEMA)
 class BoundFilter(django_filters.Filter):
     """``start``/``end`` of a range: a datetime with offset or a bare date (a local day)."""
 
