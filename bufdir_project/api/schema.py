@@ -111,6 +111,14 @@ def _add_links(paths: dict[str, Any]) -> None:
             }
 
 
+def _allow_empty_filters(operation: dict[str, Any]) -> None:
+    """A filter given empty (``?status=``) is no filter, as everywhere in django-filter."""
+    for param in operation.get("parameters", []):
+        enum = param.get("schema", {}).get("enum")
+        if param["in"] == "query" and not param.get("required") and enum and "" not in enum:
+            param["schema"]["enum"] = [*enum, ""]
+
+
 def _stream_operation() -> dict[str, Any]:
     def query(name: str, description: str, pattern: str | None = None) -> dict[str, Any]:
         schema = {"type": "string", "pattern": pattern} if pattern else {"type": "string"}
@@ -152,6 +160,8 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            if method == "get":
+                _allow_empty_filters(operation)
             responses = operation["responses"]
             for code in _error_codes(path, method, operation):
                 # Replace bare descriptions ("Problem details") with the documented body.
