@@ -52,3 +52,18 @@ def test_is_complete_filter_rejects_values_it_cannot_read_instead_of_ignoring_th
 
 def test_empty_is_complete_filter_is_no_filter(api, db):
     assert api.get("/api/v1/period-record-counts/", {"is_complete": ""}).status_code == 200
+
+
+def test_start_with_nanoseconds_is_rounded_up_not_down(api, org, make_activity):
+    # Python keeps microseconds only; truncating .123456789 to .123456 took in an
+    # activity recorded before the start.
+    make_activity(org, "2026-01-01T00:00:00.123456Z")
+    make_activity(org, "2026-01-01T00:00:00.123457Z")
+    body = {"org_id": org.org_id, "range": {"start": "2026-01-01T00:00:00.123456789Z", "end": "2026-01-01T00:00:01Z"}}
+    response = api.post("/api/v1/period-record-counts/", body, format="json")
+    assert response.json()["record_count"] == 1
+    listed = api.get(
+        "/api/v1/bufdir-aggregations/activities",
+        {"org_id": org.org_id, "start": "2026-01-01T00:00:00,1234561+00:00", "end": "2026-01-01T00:00:01.9999999Z"},
+    )
+    assert [a["recorded_at"] for a in listed.json()["data"]] == ["2026-01-01T00:00:00.123457Z"]
