@@ -163,7 +163,8 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
             if method == "get":
                 _allow_empty_filters(operation)
             responses = operation["responses"]
-            for code in _error_codes(path, method, operation):
+            declared = [code for code in responses if code >= "400" and code in DESCRIPTIONS]
+            for code in sorted({*_error_codes(path, method, operation), *declared}):
                 # Replace bare descriptions ("Problem details") with the documented body.
                 if code not in responses or "content" not in responses[code]:
                     responses[code] = _problem(code)
