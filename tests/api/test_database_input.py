@@ -193,3 +193,20 @@ def test_hostile_filter_values_are_answered_never_a_500(api, existing, url):
 @pytest.mark.parametrize("value", [str(2**64), str(2**70), "-" + str(2**64), "1e308", "\x00"])
 def test_page_and_limit_past_64_bits_are_a_400(api, db, url, param, value):
     assert_problem(api.get(url, {param: value}), 400)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start": "100%", "end": "x%s"},
+        {"start": "2026-01-01", "end": "9999-12-31T23:59:59Z"},
+        {"start": "0001-01-01", "end": "2026-01-01"},
+        {"start": "2026-01-01\x00", "end": "2026-01-02"},
+        {"start": "2026-01-01", "end": "2026-01-02", "org_id": LONG},
+        {"start": "2026-01-01", "end": "2026-01-02", "org_id": "org-bufdir-42\x00"},
+    ],
+)
+def test_hostile_stream_parameters_are_a_400_before_any_stream(api, org, params):
+    response = api.get("/api/v1/period-record-counts/stream", {"org_id": org.org_id} | params)
+    assert_problem(response, 400)
+    assert not CountSnapshot.objects.exists()
