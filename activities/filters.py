@@ -7,9 +7,11 @@ from typing import Any
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 from activities.models import Activity
-from bufdir_project.timeranges import Bound, RangeError, parse_bound
+from bufdir_project.api.fields import BOUND_FILTER_SCHEMA
+from bufdir_project.timeranges import ONE_SECOND, Bound, RangeError, parse_bound
 
 
 class BoundFormField(forms.CharField):
@@ -22,11 +24,19 @@ class BoundFormField(forms.CharField):
         if value in (None, ""):
             return None
         try:
-            return parse_bound(value, bound=self.bound)
+            parsed = parse_bound(value, bound=self.bound)
+            if self.bound == "end":
+                parsed.replace(microsecond=0) + ONE_SECOND  # the filter's exclusive end must exist
+            return parsed
+        except OverflowError:
+            raise forms.ValidationError("end is out of the supported range.") from None
         except RangeError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            # The message quotes the client's value; django-filter %-formats messages, so
+            # a "%" in it must travel as a parameter, not in the format string.
+            raise forms.ValidationError("%(message)s", params={"message": str(exc)}) from None
 
 
+@extend_schema_field(BOUND_FILTER_SCHEMA)
 class BoundFilter(django_filters.Filter):
     """``start``/``end`` of a range: a datetime with offset or a bare date (a local day)."""
 
@@ -43,7 +53,7 @@ class BoundFilter(django_filters.Filter):
         if value is None:
             return qs
         if self.bound == "end":
-            value = value.replace(microsecond=0) + dt.timedelta(seconds=1)
+            value = value.replace(microsecond=0) + ONE_SECOND
         return super().filter(qs, value)
 
 

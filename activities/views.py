@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -15,7 +15,7 @@ from activities.filters import ActivityFilter
 from activities.models import ACTIVITY_ID_PATTERN, Activity
 from activities.serializers import ActivitySerializer
 from api_keys.access import require_org, scope_to_key
-from bufdir_project.api.views import PROBLEM, DeleteConfirmMixin
+from bufdir_project.api.views import DELETED, PROBLEM, DeleteConfirmMixin
 from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
 
@@ -29,9 +29,9 @@ def _data(validated: dict[str, Any]) -> services.ActivityData:
         summary="Create one activity, or a list of up to 1,000 in one transaction",
         request=ActivitySerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: ActivitySerializer, 400: OpenApiResponse(description="Validation error"), 422: PROBLEM},
+        responses={201: ActivitySerializer, 400: PROBLEM, 422: PROBLEM},
     ),
-    destroy=extend_schema(summary="Delete an activity"),
+    destroy=extend_schema(summary="Delete an activity", responses={200: DELETED, 404: PROBLEM}),
 )
 class ActivityViewSet(DeleteConfirmMixin, viewsets.ModelViewSet):
     """Activities of the organisations: every change keeps live counts right."""

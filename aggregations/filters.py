@@ -6,11 +6,14 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 
 from activities.filters import BoundFormField
 from aggregations.models import AggregationSnapshot
+from bufdir_project.api.fields import BOUND_FILTER_SCHEMA
 
 
+@extend_schema_field(BOUND_FILTER_SCHEMA)
 class ExactBoundFilter(django_filters.Filter):
     """A range bound written like the API's ranges (offset or bare date), matched exactly."""
 

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from activities.serializers import OrganizationField
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
-from bufdir_project.api.fields import BOUND_HELP, RangeSerializer, StrictSerializer, UTCDateTimeField
+from bufdir_project.api.fields import BOUND_HELP, BoundQueryField, RangeSerializer, StrictSerializer, UTCDateTimeField
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -54,8 +54,8 @@ class ActivitiesQuerySerializer(StrictSerializer):
     """Query parameters of GET /activities (validated for the schema and for errors)."""
 
     org_id = OrganizationField(help_text=ORG_QUERY_HELP, error_messages=ORG_QUERY_ERRORS)
-    start = serializers.CharField(help_text=BOUND_HELP)
-    end = serializers.CharField(help_text=BOUND_HELP + " The end is inclusive to the whole second.")
+    start = BoundQueryField(help_text=BOUND_HELP)
+    end = BoundQueryField(help_text=BOUND_HELP + " The end is inclusive to the whole second.")
     activity_type = serializers.CharField(required=False)
     status = serializers.CharField(required=False)
     location = serializers.CharField(required=False)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -29,11 +29,9 @@ from api_keys.access import require_org
 from bufdir_project.api.fields import range_from_query
 from bufdir_project.api.ids import AGG_SNAPSHOT_ID
 from bufdir_project.api.pagination import PagePagination
-from bufdir_project.api.views import PROBLEM, SnapshotViewSet
+from bufdir_project.api.views import DELETED, PROBLEM, SnapshotViewSet
 from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
-
-DELETED = OpenApiResponse(description='{"deleted": true, "id": "agg-snap-001"}')
 
 
 @extend_schema_view(

@@ -227,7 +227,7 @@ API_THROTTLE_COUNTING = env_str("API_THROTTLE_COUNTING") or None
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["bufdir_project.api.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["api_keys.access.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api_keys.access.ApiAccess"],
     "DEFAULT_THROTTLE_RATES": {"counting": API_THROTTLE_COUNTING},
@@ -252,6 +252,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bufdir_project.api.schema.postprocess",
+    ],
 }
 
 LOGGING = {

@@ -106,9 +106,19 @@ def parse_bound(value: object, *, bound: Bound) -> dt.datetime:
     except ValueError:
         raise RangeError(f"{text!r} is not a valid datetime.") from None
     try:
+        if bound == "start" and _has_sub_microsecond_digits(match.group("time")):
+            # Python drops digits past the microsecond; a start must not move earlier
+            # (an activity at .123456 is before a start of .1234567), so round up. An
+            # end is cut to its second anyway (rounding up could cross into the next).
+            parsed += dt.timedelta(microseconds=1)
         return parsed.astimezone(UTC)
     except OverflowError:
         raise RangeError(f"{text!r} is out of the supported range.") from None
+
+
+def _has_sub_microsecond_digits(time_text: str) -> bool:
+    _, _, fraction = time_text.replace(",", ".").partition(".")
+    return fraction[6:].strip("0") != ""
 
 
 def _local_day_bound(day: dt.date, *, bound: Bound) -> dt.datetime:

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api_keys.access import require_org
 from bufdir_project.api.ids import COUNT_SNAPSHOT_ID
-from bufdir_project.api.views import PROBLEM, SnapshotViewSet
+from bufdir_project.api.views import DELETED, PROBLEM, SnapshotViewSet
 from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
 from record_counts import selectors, services
@@ -33,7 +33,7 @@ class Conflict(APIException):
     retrieve=extend_schema(summary="Get a count snapshot", responses={200: CountSnapshotSerializer, 404: PROBLEM}),
     destroy=extend_schema(
         summary="Delete a count snapshot",
-        responses={200: OpenApiResponse(description='{"deleted": true, "id": "count-snapshot-001"}'), 404: PROBLEM},
+        responses={200: DELETED, 404: PROBLEM},
     ),
 )
 class CountSnapshotViewSet(SnapshotViewSet):

@@ -26,6 +26,17 @@ BOUND_HELP = (
 )
 
 
+# What timeranges.parse_bound accepts, for the schema (wider than RFC 3339's date-time:
+# a space for "T", no seconds, a comma, an offset without colon; a bare date for bounds).
+_TIME = r"[T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})"
+DATETIME_PATTERN = rf"^\d{{4}}-\d{{2}}-\d{{2}}{_TIME}$"
+BOUND_PATTERN = rf"^\d{{4}}-\d{{2}}-\d{{2}}({_TIME})?$"
+# A filter given empty (``?start=``) is no filter, as everywhere in django-filter.
+BOUND_FILTER_SCHEMA = {"type": "string", "pattern": rf"^(|\d{{4}}-\d{{2}}-\d{{2}}({_TIME})?)$"}
+BOUND_SCHEMA = {"type": "string", "pattern": BOUND_PATTERN}
+
+
+@extend_schema_field({"type": "string", "pattern": DATETIME_PATTERN})
 class UTCDateTimeField(serializers.DateTimeField):
     """Renders datetimes in UTC with a ``Z`` suffix whatever the current time zone."""
 
@@ -50,7 +61,7 @@ class UTCDateTimeField(serializers.DateTimeField):
             raise serializers.ValidationError(str(exc)) from None
 
 
-@extend_schema_field({"type": "string", "format": "date-time", "description": BOUND_HELP})
+@extend_schema_field({**BOUND_SCHEMA, "description": BOUND_HELP})
 class RangeBoundField(serializers.Field):
     """One range bound: a datetime with an offset, or a bare date (a whole local day)."""
 
@@ -68,6 +79,11 @@ class RangeBoundField(serializers.Field):
 
     def to_representation(self, value: dt.datetime) -> str:
         return isoformat_z(value)
+
+
+@extend_schema_field(BOUND_SCHEMA)
+class BoundQueryField(serializers.CharField):
+    """A range bound in a query string, documented like :class:`RangeBoundField`."""
 
 
 class StrictMixin:

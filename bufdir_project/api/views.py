@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,6 +62,10 @@ class DeleteConfirmMixin:
 
 
 PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)")
+DELETED = OpenApiResponse(
+    inline_serializer("Deleted", {"deleted": serializers.BooleanField(), "id": serializers.CharField()}),
+    description='{"deleted": true, "id": ...}',
+)
 
 
 class SnapshotViewSet(

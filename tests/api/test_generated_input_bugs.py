@@ -1,0 +1,69 @@
+"""Regression tests for the bugs generated input (schemathesis, hypothesis) found."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.test_errors import assert_problem
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/activities/?end=x%25%3Dy",
+        "/api/v1/activities/?start=100%25",
+        "/api/v1/bufdir-aggregations/?range_end=x%25s",
+        "/api/v1/bufdir-aggregations/?range_start=%25",
+    ],
+)
+def test_percent_sign_in_a_range_filter_is_a_400_not_a_500(api, db, url):
+    body = assert_problem(api.get(url), 400)
+    assert "%" in str(body["errors"])
+
+
+@pytest.mark.parametrize("url", ["/api/v1/activities/", "/api/v1/bufdir-aggregations/"])
+def test_filter_end_in_year_9999_is_a_400_not_an_overflow(api, db, url):
+    # The filter's exclusive end (end + 1 s) does not exist for the last second of 9999.
+    param = "end" if "activities" in url else "range_end"
+    body = assert_problem(api.get(url, {param: "9999-12-31T23:59:59Z"}), 400)
+    assert "out of the supported range" in str(body["errors"][param])
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/activities/", "/api/v1/bufdir-aggregations/", "/api/v1/period-record-counts/"]
+)
+def test_deeply_nested_json_is_a_400_not_a_recursion_error(api, db, url):
+    deep = "[" * 10_000 + "]" * 10_000
+    body = assert_problem(api.generic("POST", url, deep, content_type="application/json"), 400)
+    assert "nested too deeply" in body["detail"]
+
+
+def test_body_over_the_upload_limit_is_a_413_not_a_plain_400(api, db, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"location": "' + "x" * 2000 + '"}'
+    assert_problem(api.generic("POST", "/api/v1/activities/", body, content_type="application/json"), 413)
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "True", "a\x00"])
+def test_is_complete_filter_rejects_values_it_cannot_read_instead_of_ignoring_them(api, db, value):
+    body = assert_problem(api.get("/api/v1/period-record-counts/", {"is_complete": value}), 400)
+    assert "is_complete" in body["errors"]
+
+
+def test_empty_is_complete_filter_is_no_filter(api, db):
+    assert api.get("/api/v1/period-record-counts/", {"is_complete": ""}).status_code == 200
+
+
+def test_start_with_nanoseconds_is_rounded_up_not_down(api, org, make_activity):
+    # Python keeps microseconds only; truncating .123456789 to .123456 took in an
+    # activity recorded before the start.
+    make_activity(org, "2026-01-01T00:00:00.123456Z")
+    make_activity(org, "2026-01-01T00:00:00.123457Z")
+    body = {"org_id": org.org_id, "range": {"start": "2026-01-01T00:00:00.123456789Z", "end": "2026-01-01T00:00:01Z"}}
+    response = api.post("/api/v1/period-record-counts/", body, format="json")
+    assert response.json()["record_count"] == 1
+    listed = api.get(
+        "/api/v1/bufdir-aggregations/activities",
+        {"org_id": org.org_id, "start": "2026-01-01T00:00:00,1234561+00:00", "end": "2026-01-01T00:00:01.9999999Z"},
+    )
+    assert [a["recorded_at"] for a in listed.json()["data"]] == ["2026-01-01T00:00:00.123457Z"]
