@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.api.test_errors import assert_problem
@@ -44,10 +46,28 @@ def test_body_over_the_upload_limit_is_a_413_not_a_plain_400(api, db, settings):
     assert_problem(api.generic("POST", "/api/v1/activities/", body, content_type="application/json"), 413)
 
 
-@pytest.mark.parametrize("value", ["yes", "1", "True", "a\x00"])
+@pytest.mark.parametrize("value", ["yes", "2", "TRUE ", "a\x00"])
 def test_is_complete_filter_rejects_values_it_cannot_read_instead_of_ignoring_them(api, db, value):
     body = assert_problem(api.get("/api/v1/period-record-counts/", {"is_complete": value}), 400)
     assert "is_complete" in body["errors"]
+
+
+@pytest.mark.parametrize(
+    ("value", "complete"),
+    [("true", True), ("True", True), ("1", True), ("false", False), ("False", False), ("0", False)],
+)
+def test_is_complete_filter_reads_the_spellings_clients_send(api, org, value, complete):
+    from bufdir_project.timeranges import make_range
+    from record_counts.services import count_snapshot_upsert
+
+    closed = count_snapshot_upsert(
+        org=org, time_range=make_range(dt.datetime(2020, 1, 1, tzinfo=dt.UTC), dt.datetime(2020, 1, 31, tzinfo=dt.UTC))
+    )
+    open_ = count_snapshot_upsert(
+        org=org, time_range=make_range(dt.datetime(2020, 1, 1, tzinfo=dt.UTC), dt.datetime(9000, 1, 1, tzinfo=dt.UTC))
+    )
+    ids = [s["id"] for s in api.get("/api/v1/period-record-counts/", {"is_complete": value}).json()["data"]]
+    assert ids == [(closed if complete else open_).public_id]
 
 
 def test_empty_is_complete_filter_is_no_filter(api, db):
