@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from bufdir_project.timeranges import now_to_second
 from record_counts.models import CountSnapshot
 
-
 TRUE = ("true", "True", "1")
 FALSE = ("false", "False", "0")
 
