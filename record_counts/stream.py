@@ -20,16 +20,25 @@ so that:
 - the stream ends when its snapshot is deleted or moved to another range (the client's
   EventSource reconnects and watches a snapshot of its own range again);
 - no database connection is held while streaming: each read closes its own.
+
+The view is async: daphne's event loop accepts connections while the short database
+work (checking the parameters and the reader, finding the snapshot, reading a count)
+runs in a small pool of threads of its own (``DB_THREADS``), which closes its
+connections after each call. A burst of thousands of connecting screens therefore
+queues for those few threads instead of starting a thread each and racing for the
+PostgreSQL pool, and an open stream is only a coroutine and a listener.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 from django_eventstream.eventrequest import EventRequest
@@ -85,17 +94,33 @@ class Watch:
         return range_key(self.time_range)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The stream's own threads for its short database work: a few, because each call is a
+# millisecond or two and PostgreSQL connections are the scarce thing (the pool holds 10).
+DB_THREADS = 4
+_db_threads = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="stream-db")
+
+
+def _in_db_thread(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """Run in the stream's threads, and give the connection back after every call."""
+
+    def closing(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        finally:
+            connections.close_all()  # never keep a connection for an idle stream
+
+    return sync_to_async(closing, thread_sensitive=False, executor=_db_threads)
+
+
 def _read_current(snapshot_pk: int) -> LiveCount | None:
-    try:
-        found = live_counts(snapshot_pks=[snapshot_pk])
-    finally:
-        connections.close_all()  # never keep a connection for an idle stream
+    found = live_counts(snapshot_pks=[snapshot_pk])
     return found[0] if found else None
 
 
-# Not thread-sensitive: reads run in the default executor, in parallel, off the one
-# thread Django keeps for sync views.
-_current = sync_to_async(_read_current, thread_sensitive=False)
+_current = _in_db_thread(_read_current)
 
 
 def _encode(payload: dict[str, object]) -> str:
@@ -191,8 +216,8 @@ def _may_read(request: HttpRequest, reader: KeyHolder | None, org: Organization)
     return coordinated_orgs(request).filter(pk=org.pk).exists()
 
 
-@require_GET
-def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+def _open(request: HttpRequest) -> Watch | HttpResponse:
+    """What a new stream watches, or the problem response to answer instead."""
     reader = _stream_reader(request)
     if isinstance(reader, HttpResponse):
         return reader
@@ -208,14 +233,22 @@ def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     try:
         snapshot = count_snapshot_for_stream(org=query.validated_data["org_id"], time_range=time_range)
     except (OperationalError, InterfaceError):
-        connections.close_all()
         unavailable = problem_response(503, "The database is unavailable; retry shortly.")
         unavailable["Retry-After"] = "5"
         return unavailable
-    response = StreamingHttpResponse(count_events(Watch(snapshot.pk, time_range)), content_type="text/event-stream")
+    return Watch(snapshot.pk, time_range)
+
+
+_open_in_db_thread = _in_db_thread(_open)
+
+
+@require_GET
+async def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    opened = await _open_in_db_thread(request)
+    if isinstance(opened, HttpResponse):
+        return opened
+    response = StreamingHttpResponse(count_events(opened), content_type="text/event-stream")
     add_default_headers(response, request=request)
-    close_old_connections()
-    connections.close_all()
     return response
 
 

@@ -102,8 +102,10 @@ def test_chart_renders_and_live_number_follows_the_api(server, browser, coordina
     # The URL changes when the navigation starts, before the new page is parsed: wait for
     # the page itself (its live-number script comes last) before looking at its panels.
     WebDriverWait(browser, 10).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
-        and d.find_elements(By.CSS_SELECTOR, "script[src*='live-count']"),
+        lambda d: (
+            d.execute_script("return document.readyState") == "complete"
+            and d.find_elements(By.CSS_SELECTOR, "script[src*='live-count']")
+        ),
         "the dashboard page did not finish loading",
     )
     panels = browser.find_elements(By.CSS_SELECTOR, "section.panel")
