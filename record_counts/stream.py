@@ -31,13 +31,14 @@ PostgreSQL pool, and an open stream is only a coroutine and a listener.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
@@ -128,6 +129,29 @@ def _encode(payload: dict[str, object]) -> str:
     return sse_encode_event(EVENT_TYPE, public, json_encode=True)
 
 
+@functools.lru_cache(maxsize=256)
+def _decoded(data: str) -> tuple[dict[str, Any], str]:
+    """An event's payload and its client-ready text: once per event, not once per stream."""
+    payload = json.loads(data)
+    return payload, _encode(payload)
+
+
+def _release_request_thread() -> None:
+    """Let go of the thread Django keeps for this request while the stream idles.
+
+    Django's ASGI handler runs a request's sync steps (signals, middleware, and
+    django-eventstream's own read) in a thread of the request's own, kept until the
+    response ends: for a stream, hours of one idle thread per open screen. Dropping it
+    here is safe: asgiref starts a fresh one if a later sync step of the request needs
+    it, and shuts that one down when the request ends, as usual.
+    """
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    if context is not None:
+        executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+        if executor is not None:
+            executor.shutdown(wait=False)
+
+
 def _blocks(chunk: str) -> list[tuple[str, str, str]]:
     """Split a chunk from django-eventstream into (event type, data, raw block)."""
     out = []
@@ -153,6 +177,7 @@ async def _live_counts(inner: AsyncGenerator[str, None], listener: CountListener
         seen = current.version
         complete = current.is_complete(now=now_to_second())
         yield _encode(count_payload(current))
+        _release_request_thread()
         async for chunk in inner:
             out: list[str] = []
             for kind, data, raw in _blocks(chunk):
@@ -161,13 +186,13 @@ async def _live_counts(inner: AsyncGenerator[str, None], listener: CountListener
                 if kind != EVENT_TYPE:
                     out.append(raw)  # keep-alives
                     continue
-                payload = json.loads(data)
+                payload, encoded = _decoded(data)
                 if payload.get(RANGE_KEY) != watch.key:
                     return  # the snapshot was moved to another range
                 if payload.get(VERSION_KEY, -1) <= seen:
                     continue  # stale or already sent
                 seen, complete = payload[VERSION_KEY], payload["is_complete"]
-                out.append(_encode(payload))
+                out.append(encoded)
             # django-eventstream yields an empty chunk after it has thrown events away:
             # on overflow, and for events queued while it first read (views.py "FIXME").
             closed_now = not complete and watch.time_range.is_complete(now=now_to_second())
@@ -179,6 +204,7 @@ async def _live_counts(inner: AsyncGenerator[str, None], listener: CountListener
                 if current.version > seen or (closed_now and current.version == seen):
                     seen, complete = current.version, current.is_complete(now=now_to_second())
                     out.append(_encode(count_payload(current)))
+                _release_request_thread()  # django-eventstream's re-read may have started one
             if out:
                 yield "".join(out)
     finally:
