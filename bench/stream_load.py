@@ -115,12 +115,16 @@ async def _fanout(
         current = clients[0].latest or 0
         for c in clients:
             c.target = current + 1
+        server_cpu, client_cpu = sum(proc.cpu_times()[:2]), time.process_time()
         started = time.perf_counter()
         await http.post("/api/v1/activities", json={"org_id": org_id, "activity_type": "peer_support",
                                                     "recorded_at": "2026-06-15T12:00:00Z"})  # fmt: skip
         deadline = time.perf_counter() + 30
         while any(c.changed_at is None for c in clients) and time.perf_counter() < deadline:
             await asyncio.sleep(0.01)
+        # Who used the two cores until the last client had the count: the server, or us.
+        server_cpu = (sum(proc.cpu_times()[:2]) - server_cpu) * 1000
+        client_cpu = (time.process_time() - client_cpu) * 1000
         stop.set()
         for t in tasks:
             t.cancel()
@@ -137,6 +141,9 @@ async def _fanout(
         {"figure": "4 stream", "case": case, "measure": "fan-out p99 ms", "value": p99, "target": f"< {target_ms} ms",
          "met": p99 < target_ms and not missing, "note": f"{missing} clients missed it" if missing else ""},
         {"figure": "4 stream", "case": case, "measure": "fan-out max ms", "value": delays[-1] if delays else float("nan")},
+        {"figure": "4 stream", "case": case, "measure": "server CPU ms in fan-out", "value": server_cpu,
+         "note": f"{server_cpu * 1000 / n:.0f} us per client"},
+        {"figure": "4 stream", "case": case, "measure": "load client CPU ms in fan-out", "value": client_cpu},
         {"figure": "4 stream", "case": case, "measure": "RSS KiB per connection", "value": (rss_after - rss_before) / 1024 / n},
         {"figure": "4 stream", "case": case, "measure": "PostgreSQL connections held", "value": held,
          "target": "pool's, none per stream (<= 10)", "met": held <= 10},
