@@ -39,6 +39,7 @@ class Context:
     redis_url: str
     duration: float
     rows: int
+    stream_servers: tuple[str, ...] = ("daphne-1",)
     _orgs: dict[str, tuple[int, str]] | None = None
 
     def orgs(self) -> dict[str, tuple[int, str]]:

@@ -26,6 +26,10 @@ LAYOUTS: dict[str, Callable[[int], list[str]]] = {
         str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull,
         "bufdir_project.asgi:application",
     ],
+    "uvicorn-1": lambda port: [
+        str(BIN / "uvicorn"), "bufdir_project.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+        "--no-access-log", "--log-level", "warning",
+    ],
     "uvicorn-2": lambda port: [
         str(BIN / "uvicorn"), "bufdir_project.asgi:application", "--host", "127.0.0.1", "--port", str(port),
         "--workers", "2", "--no-access-log", "--log-level", "warning",

@@ -1,6 +1,7 @@
 """`make bench`: every figure next to its floor, measured in the same run.
 
     .venv/bin/python bench/run.py [--rows 1000000] [--figures 1,2,3,4,5,6] [--duration 5]
+    .venv/bin/python bench/run.py --skip-load --figures 4 [--stream-servers daphne-1,uvicorn-1]
 
 Creates a fresh PostgreSQL database (default bufdir_bench on 127.0.0.1), loads it with
 COPY, runs the figures and prints a table; the figures are also written as JSON to
@@ -67,6 +68,11 @@ def main() -> int:
     parser.add_argument("--db", default="bufdir_bench")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
     parser.add_argument("--skip-load", action="store_true", help="reuse the data already in --db")
+    parser.add_argument(
+        "--stream-servers",
+        default="daphne-1",
+        help="figure 4's servers, comma-separated: daphne-1 (the design), uvicorn-1 (a measured alternative)",
+    )
     args = parser.parse_args()
 
     dsn = args.admin_dsn.rsplit("/", 1)[0] + "/" + args.db
@@ -93,7 +99,14 @@ def main() -> int:
             f"loaded in {report.load_seconds:.1f}s (bare COPY {report.bare_copy_seconds:.1f}s), "
             f"vacuum {report.vacuum_seconds:.1f}s"
         )
-    ctx = Context(dsn=dsn, env=env, redis_url=args.redis_url, duration=args.duration, rows=args.rows)
+    ctx = Context(
+        dsn=dsn,
+        env=env,
+        redis_url=args.redis_url,
+        duration=args.duration,
+        rows=args.rows,
+        stream_servers=tuple(s.strip() for s in args.stream_servers.split(",") if s.strip()),
+    )
     for number in [int(n) for n in args.figures.split(",") if n.strip()]:
         print(f"figure {number} …", flush=True)
         try:

@@ -20,16 +20,26 @@ so that:
 - the stream ends when its snapshot is deleted or moved to another range (the client's
   EventSource reconnects and watches a snapshot of its own range again);
 - no database connection is held while streaming: each read closes its own.
+
+The view is async: daphne's event loop accepts connections while the short database
+work (checking the parameters and the reader, finding the snapshot, reading a count)
+runs in a small pool of threads of its own (``DB_THREADS``), which closes its
+connections after each call. A burst of thousands of connecting screens therefore
+queues for those few threads instead of starting a thread each and racing for the
+PostgreSQL pool, and an open stream is only a coroutine and a listener.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
-from asgiref.sync import sync_to_async
-from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from asgiref.sync import SyncToAsync, sync_to_async
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 from django_eventstream.eventrequest import EventRequest
@@ -85,22 +95,61 @@ class Watch:
         return range_key(self.time_range)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The stream's own threads for its short database work: a few, because each call is a
+# millisecond or two and PostgreSQL connections are the scarce thing (the pool holds 10).
+DB_THREADS = 4
+_db_threads = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="stream-db")
+
+
+def _in_db_thread(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """Run in the stream's threads, and give the connection back after every call."""
+
+    def closing(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        finally:
+            connections.close_all()  # never keep a connection for an idle stream
+
+    return sync_to_async(closing, thread_sensitive=False, executor=_db_threads)
+
+
 def _read_current(snapshot_pk: int) -> LiveCount | None:
-    try:
-        found = live_counts(snapshot_pks=[snapshot_pk])
-    finally:
-        connections.close_all()  # never keep a connection for an idle stream
+    found = live_counts(snapshot_pks=[snapshot_pk])
     return found[0] if found else None
 
 
-# Not thread-sensitive: reads run in the default executor, in parallel, off the one
-# thread Django keeps for sync views.
-_current = sync_to_async(_read_current, thread_sensitive=False)
+_current = _in_db_thread(_read_current)
 
 
 def _encode(payload: dict[str, object]) -> str:
     public = {k: v for k, v in payload.items() if k not in (VERSION_KEY, RANGE_KEY)}
     return sse_encode_event(EVENT_TYPE, public, json_encode=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _decoded(data: str) -> tuple[dict[str, Any], str]:
+    """An event's payload and its client-ready text: once per event, not once per stream."""
+    payload = json.loads(data)
+    return payload, _encode(payload)
+
+
+def _release_request_thread() -> None:
+    """Let go of the thread Django keeps for this request while the stream idles.
+
+    Django's ASGI handler runs a request's sync steps (signals, middleware, and
+    django-eventstream's own read) in a thread of the request's own, kept until the
+    response ends: for a stream, hours of one idle thread per open screen. Dropping it
+    here is safe: asgiref starts a fresh one if a later sync step of the request needs
+    it, and shuts that one down when the request ends, as usual.
+    """
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    if context is not None:
+        executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+        if executor is not None:
+            executor.shutdown(wait=False)
 
 
 def _blocks(chunk: str) -> list[tuple[str, str, str]]:
@@ -128,6 +177,7 @@ async def _live_counts(inner: AsyncGenerator[str, None], listener: CountListener
         seen = current.version
         complete = current.is_complete(now=now_to_second())
         yield _encode(count_payload(current))
+        _release_request_thread()
         async for chunk in inner:
             out: list[str] = []
             for kind, data, raw in _blocks(chunk):
@@ -136,13 +186,13 @@ async def _live_counts(inner: AsyncGenerator[str, None], listener: CountListener
                 if kind != EVENT_TYPE:
                     out.append(raw)  # keep-alives
                     continue
-                payload = json.loads(data)
+                payload, encoded = _decoded(data)
                 if payload.get(RANGE_KEY) != watch.key:
                     return  # the snapshot was moved to another range
                 if payload.get(VERSION_KEY, -1) <= seen:
                     continue  # stale or already sent
                 seen, complete = payload[VERSION_KEY], payload["is_complete"]
-                out.append(_encode(payload))
+                out.append(encoded)
             # django-eventstream yields an empty chunk after it has thrown events away:
             # on overflow, and for events queued while it first read (views.py "FIXME").
             closed_now = not complete and watch.time_range.is_complete(now=now_to_second())
@@ -154,6 +204,7 @@ async def _live_counts(inner: AsyncGenerator[str, None], listener: CountListener
                 if current.version > seen or (closed_now and current.version == seen):
                     seen, complete = current.version, current.is_complete(now=now_to_second())
                     out.append(_encode(count_payload(current)))
+                _release_request_thread()  # django-eventstream's re-read may have started one
             if out:
                 yield "".join(out)
     finally:
@@ -191,8 +242,8 @@ def _may_read(request: HttpRequest, reader: KeyHolder | None, org: Organization)
     return coordinated_orgs(request).filter(pk=org.pk).exists()
 
 
-@require_GET
-def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+def _open(request: HttpRequest) -> Watch | HttpResponse:
+    """What a new stream watches, or the problem response to answer instead."""
     reader = _stream_reader(request)
     if isinstance(reader, HttpResponse):
         return reader
@@ -208,14 +259,22 @@ def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     try:
         snapshot = count_snapshot_for_stream(org=query.validated_data["org_id"], time_range=time_range)
     except (OperationalError, InterfaceError):
-        connections.close_all()
         unavailable = problem_response(503, "The database is unavailable; retry shortly.")
         unavailable["Retry-After"] = "5"
         return unavailable
-    response = StreamingHttpResponse(count_events(Watch(snapshot.pk, time_range)), content_type="text/event-stream")
+    return Watch(snapshot.pk, time_range)
+
+
+_open_in_db_thread = _in_db_thread(_open)
+
+
+@require_GET
+async def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    opened = await _open_in_db_thread(request)
+    if isinstance(opened, HttpResponse):
+        return opened
+    response = StreamingHttpResponse(count_events(opened), content_type="text/event-stream")
     add_default_headers(response, request=request)
-    close_old_connections()
-    connections.close_all()
     return response
 
 

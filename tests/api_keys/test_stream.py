@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.test import Client, override_settings
 
 from record_counts.models import CountSnapshot
@@ -12,6 +13,8 @@ from tests.api_keys.conftest import READ_TOKEN_MODE, TOKEN_MODE, bearer
 from tests.api_keys.test_writes import assert_problem
 
 STREAM = "/api/v1/period-record-counts/stream"
+# The view does its database work in its own threads: the test's rows must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def params(org_id: str) -> dict[str, str]:
@@ -20,7 +23,6 @@ def params(org_id: str) -> dict[str, str]:
 
 def assert_opens(response) -> None:
     # The body is an async generator; the status and type show the stream was handed out.
-    # The view closes the test's database connection, so this comes last in a test.
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/event-stream")
     response.close()
@@ -29,6 +31,12 @@ def assert_opens(response) -> None:
 @pytest.fixture
 def client(db) -> Client:
     return Client(SERVER_NAME="localhost")
+
+
+@pytest.fixture(autouse=True)
+def coordinators_group(db) -> None:
+    """A data migration creates the group; a transactional test's flush removes it."""
+    Group.objects.get_or_create(name="Coordinators")
 
 
 @pytest.mark.parametrize("mode", [{}, TOKEN_MODE], ids=["public", "token, public reads"])

@@ -31,6 +31,7 @@ def test_an_unavailable_database_is_a_503_problem_with_retry_after(api, org, mon
     }
 
 
+@pytest.mark.django_db(transaction=True)  # the stream's own threads must see the organisation
 def test_the_stream_answers_503_before_opening(api, org, monkeypatch):
     def unavailable(**kwargs):
         raise OperationalError("connection refused")
