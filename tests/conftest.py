@@ -84,10 +84,11 @@ def client_for():
 def coordinator_client(org, client_for):
     """A coordinator of ``org`` (Coordinators group), logged in."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
+
+    from activities.coordinators import ensure_coordinators_group
 
     user = get_user_model().objects.create_user("kari", password="pw-unused", is_staff=True)
-    user.groups.add(Group.objects.get(name="Coordinators"))
+    user.groups.add(ensure_coordinators_group())  # also after a transactional test flushed it
     org.coordinators.add(user)
     return client_for(user)
 

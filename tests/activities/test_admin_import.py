@@ -6,11 +6,12 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from activities.coordinators import ensure_coordinators_group
 from activities.models import Activity
 
 URL = reverse("admin:activities_activity_import")
@@ -104,7 +105,7 @@ def test_dry_run_writes_nothing(admin_):
 @pytest.fixture
 def coordinator(org, other_org, client_for):
     user = get_user_model().objects.create_user("kari", password="pw-unused", is_staff=True)
-    user.groups.add(Group.objects.get(name="Coordinators"))
+    user.groups.add(ensure_coordinators_group())  # also after a transactional test flushed it
     org.coordinators.add(user)
     return client_for(user)
 

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from activities import services
+from activities.coordinators import ensure_coordinators_group
 from activities.models import Organization
 from tests.record_counts.server import DaphneServer
 
@@ -62,7 +62,7 @@ def coordinator_org(db) -> Organization:
     org = Organization.objects.create(org_id="org-browser", name="Browser Test Org")
     Organization.objects.create(org_id="org-hidden", name="Not Theirs")
     user = get_user_model().objects.create_user("kari-browser", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Coordinators"))
+    user.groups.add(ensure_coordinators_group())  # also after a transactional test flushed it
     org.coordinators.add(user)
     now = timezone.now()
     for days in (1, 2, 40, 70):  # this year, so inside the current period, in three months
