@@ -29,10 +29,12 @@ BOUND_HELP = (
 # What timeranges.parse_bound accepts, for the schema (wider than RFC 3339's date-time:
 # a space for "T", no seconds, a comma, an offset without colon; a bare date for bounds).
 _TIME = r"[T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})"
-DATETIME_PATTERN = rf"^\d{{4}}-\d{{2}}-\d{{2}}{_TIME}$"
-BOUND_PATTERN = rf"^\d{{4}}-\d{{2}}-\d{{2}}({_TIME})?$"
-# A filter given empty (``?start=``) is no filter, as everywhere in django-filter.
-BOUND_FILTER_SCHEMA = {"type": "string", "pattern": rf"^(|\d{{4}}-\d{{2}}-\d{{2}}({_TIME})?)$"}
+# Whitespace around a value is ignored (parse_bound strips it), so the patterns allow it.
+DATETIME_PATTERN = rf"^\s*\d{{4}}-\d{{2}}-\d{{2}}{_TIME}\s*$"
+BOUND_PATTERN = rf"^\s*\d{{4}}-\d{{2}}-\d{{2}}({_TIME})?\s*$"
+# A filter given empty (``?start=``, or only whitespace) is no filter, as everywhere in
+# django-filter.
+BOUND_FILTER_SCHEMA = {"type": "string", "pattern": rf"^\s*(|\d{{4}}-\d{{2}}-\d{{2}}({_TIME})?)\s*$"}
 BOUND_SCHEMA = {"type": "string", "pattern": BOUND_PATTERN}
 
 
@@ -53,7 +55,7 @@ class UTCDateTimeField(serializers.DateTimeField):
         # Same rules as range bounds: offset required, rejected with a helpful message.
         if not isinstance(value, str):
             self.fail("invalid", format="ISO 8601 with an offset")
-        if len(value) == 10:
+        if len(value.strip()) == 10:  # a bare date, however padded
             raise serializers.ValidationError("Expected a datetime with an offset, not a date.")
         try:
             return parse_bound(value, bound="start")

@@ -87,3 +87,28 @@ def test_start_with_nanoseconds_is_rounded_up_not_down(api, org, make_activity):
         {"org_id": org.org_id, "start": "2026-01-01T00:00:00,1234561+00:00", "end": "2026-01-01T00:00:01.9999999Z"},
     )
     assert [a["recorded_at"] for a in listed.json()["data"]] == ["2026-01-01T00:00:00.123457Z"]
+
+
+def test_whitespace_only_range_filter_is_no_filter_as_the_schema_says(api, org, make_activity):
+    make_activity(org, "2026-02-01T10:00:00Z")
+    import re
+
+    from bufdir_project.api.fields import BOUND_FILTER_SCHEMA
+
+    assert re.match(BOUND_FILTER_SCHEMA["pattern"], " ")  # schemathesis: "?end=+" broke the schema
+    response = api.get("/api/v1/activities/", {"end": " "})
+    assert response.status_code == 200
+    assert response.json()["pagination"]["total"] == 1
+
+
+def test_padded_bare_date_is_still_not_an_activity_time(api, org):
+    body = {"org_id": org.org_id, "activity_type": "peer_support", "recorded_at": " 2026-02-01 "}
+    problem = assert_problem(api.post("/api/v1/activities/", body, format="json"), 400)
+    assert "recorded_at" in problem["errors"]
+
+
+def test_padded_datetime_is_read_like_the_schema_says(api, org):
+    body = {"org_id": org.org_id, "activity_type": "peer_support", "recorded_at": " 2026-02-01T10:00:00Z "}
+    response = api.post("/api/v1/activities/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["recorded_at"] == "2026-02-01T10:00:00Z"
