@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 
 from activities import services
 from activities.models import ACTIVITY_ID_PATTERN, SLUG_PATTERN, Activity, Organization
-from bufdir_project.timeranges import RangeError, parse_bound
+from bufdir_project.timeranges import RangeError, parse_instant
 
 Format = Literal["csv", "jsonl"]
 FIELDS = ("activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status")
@@ -145,9 +145,7 @@ class RowValidator:
         if not SLUG_RE.match(activity_type):
             problems.append("activity_type: must be a slug (letters, digits, _ and -), at most 64 characters")
         try:
-            recorded_at = parse_bound(values["recorded_at"], bound="start")
-            if len(str(values["recorded_at"]).strip()) == 10:
-                raise RangeError("needs a time and an offset, not a bare date")
+            recorded_at = parse_instant(values["recorded_at"])
         except RangeError as exc:
             problems.append(f"recorded_at: {exc}")
         participant_count = _parse_count(values["participant_count"], problems)

@@ -116,6 +116,14 @@ def parse_bound(value: object, *, bound: Bound) -> dt.datetime:
         raise RangeError(f"{text!r} is out of the supported range.") from None
 
 
+def parse_instant(value: object) -> dt.datetime:
+    """A point in time, such as an activity's ``recorded_at``: a datetime with an offset,
+    read like a range start (the same syntax and rounding); a bare date is refused."""
+    if isinstance(value, str) and _DATE_RE.match(value.strip()):
+        raise RangeError("Expected a datetime with an offset, not a date.")
+    return parse_bound(value, bound="start")
+
+
 def _has_sub_microsecond_digits(time_text: str) -> bool:
     _, _, fraction = time_text.replace(",", ".").partition(".")
     return fraction[6:].strip("0") != ""

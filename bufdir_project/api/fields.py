@@ -17,6 +17,7 @@ from bufdir_project.timeranges import (
     isoformat_z,
     make_range,
     parse_bound,
+    parse_instant,
     parse_range,
 )
 
@@ -55,10 +56,8 @@ class UTCDateTimeField(serializers.DateTimeField):
         # Same rules as range bounds: offset required, rejected with a helpful message.
         if not isinstance(value, str):
             self.fail("invalid", format="ISO 8601 with an offset")
-        if len(value.strip()) == 10:  # a bare date, however padded
-            raise serializers.ValidationError("Expected a datetime with an offset, not a date.")
         try:
-            return parse_bound(value, bound="start")
+            return parse_instant(value)
         except RangeError as exc:
             raise serializers.ValidationError(str(exc)) from None
 

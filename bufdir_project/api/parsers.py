@@ -13,8 +13,10 @@ from rest_framework.parsers import JSONParser
 
 class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
     default_code = "payload_too_large"
+
+    def __init__(self) -> None:
+        super().__init__(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
 
 
 class BoundedJSONParser(JSONParser):
@@ -27,11 +29,11 @@ class BoundedJSONParser(JSONParser):
         request = (parser_context or {}).get("request")
         length = request.META.get("CONTENT_LENGTH") if request is not None else None
         if limit is not None and length and str(length).isdigit() and int(length) > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            raise PayloadTooLarge()
         if stream is not None and limit is not None:
             body = stream.read(limit + 1)
             if len(body) > limit:
-                raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+                raise PayloadTooLarge()
             stream = io.BytesIO(body)
         try:
             return super().parse(stream, media_type, parser_context)  # type: ignore[arg-type]

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bufdir_project.api.exceptions import PROBLEM_CONTENT_TYPE
 from bufdir_project.api.fields import BOUND_PATTERN
 from idempotency.services import HEADER
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
