@@ -10,9 +10,9 @@ from django.urls import URLPattern, path
 
 from activities import services
 from activities.admin_import import import_view
+from activities.admin_scope import OrgScopedAdminMixin, ScopedOrganizationAdminMixin
 from activities.models import Activity, Organization
-from bufdir_project.admin_lists import CachedValuesFilter, EstimatedCountPaginator
-from bufdir_project.admin_scope import OrgScopedAdminMixin, ScopedOrganizationAdminMixin
+from lib.admin_lists import CachedValuesFilter, EstimatedCountPaginator
 
 EDITABLE = ("org", "activity_type", "recorded_at", "participant_count", "location", "status")
 
@@ -33,7 +33,7 @@ class ActivityAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["org"]
     date_hierarchy = "recorded_at"
     ordering = ["-recorded_at", "-activity_id"]
-    # No count(*) over the whole table on each page view (bufdir_project/admin_lists.py).
+    # No count(*) over the whole table on each page view (lib/admin_lists.py).
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 

@@ -16,9 +16,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from activities.admin_scope import coordinated_orgs
 from activities.importing import ImportFileError, ImportResult, import_activities
 from activities.models import Activity
-from bufdir_project.admin_scope import coordinated_orgs
 
 
 class ImportForm(forms.Form):

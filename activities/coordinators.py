@@ -2,7 +2,7 @@
 
 View everything; add and change activities; add submitted periods; run the
 re-aggregate/refresh actions. Not delete: removing a submitted period or a snapshot
-is for superusers. Which rows they see is scoped separately (bufdir_project.admin_scope).
+is for superusers. Which rows they see is scoped separately (activities.admin_scope).
 """
 
 from __future__ import annotations

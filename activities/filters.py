@@ -10,8 +10,8 @@ from django import forms
 from drf_spectacular.utils import extend_schema_field
 
 from activities.models import Activity
-from bufdir_project.api.fields import BOUND_FILTER_SCHEMA
-from bufdir_project.timeranges import ONE_SECOND, Bound, RangeError, parse_bound
+from lib.api.fields import BOUND_FILTER_SCHEMA
+from lib.timeranges import ONE_SECOND, Bound, RangeError, parse_bound
 
 
 class BoundFormField(forms.CharField):

@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 
 from activities import services
 from activities.models import ACTIVITY_ID_PATTERN, SLUG_PATTERN, Activity, Organization
-from bufdir_project.timeranges import RangeError, parse_instant
+from lib.timeranges import RangeError, parse_instant
 
 Format = Literal["csv", "jsonl"]
 FIELDS = ("activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from bufdir_project.timeranges import DateTimeRange
+from lib.timeranges import DateTimeRange
 
 # The alphabets of public ids, shared by the API, the importer and the URL routes.
 ACTIVITY_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"

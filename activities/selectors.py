@@ -10,7 +10,7 @@ from django.db.models import Aggregate, Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from activities.models import Activity, Organization
-from bufdir_project.timeranges import DateTimeRange, reporting_zone
+from lib.timeranges import DateTimeRange, reporting_zone
 
 
 def activity_count(*, org: Organization | int, time_range: DateTimeRange) -> int:

@@ -5,7 +5,7 @@ import re
 from rest_framework import serializers
 
 from activities.models import ACTIVITY_ID_PATTERN, SLUG_PATTERN, Activity, Organization
-from bufdir_project.api.fields import UTCDateTimeField, UTCModelSerializer
+from lib.api.fields import UTCDateTimeField, UTCModelSerializer
 
 MAX_INT32 = 2**31 - 1
 ORG_ID_RE = re.compile(rf"^{SLUG_PATTERN}$")

@@ -1,5 +1,5 @@
 from activities.views import ActivityViewSet
-from bufdir_project.api.views import api_router
+from lib.api.views import api_router
 
 router = api_router()
 router.register("api/v1/activities", ActivityViewSet, basename="activity")

@@ -14,10 +14,10 @@ from activities import services
 from activities.filters import ActivityFilter
 from activities.models import ACTIVITY_ID_PATTERN, Activity
 from activities.serializers import ActivitySerializer
-from api_keys.access import require_org, scope_to_key
-from bufdir_project.api.views import DELETED, PROBLEM, DeleteConfirmMixin
 from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
+from lib.api.access import require_org, scope_to_key
+from lib.api.views import DELETED, PROBLEM, DeleteConfirmMixin
 
 
 def _data(validated: dict[str, Any]) -> services.ActivityData:

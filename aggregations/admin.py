@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from activities.admin_scope import OrgScopedAdminMixin
 from aggregations import services
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import overlapping_period, periods_current_counts
-from bufdir_project.admin_lists import EstimatedCountPaginator
-from bufdir_project.admin_scope import OrgScopedAdminMixin
+from lib.admin_lists import EstimatedCountPaginator
 
 
 @admin.register(AggregationSnapshot)

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from activities.filters import BoundFormField
 from aggregations.models import AggregationSnapshot
-from bufdir_project.api.fields import BOUND_FILTER_SCHEMA
+from lib.api.fields import BOUND_FILTER_SCHEMA
 
 
 @extend_schema_field(BOUND_FILTER_SCHEMA)

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 
 from activities.models import Organization
-from bufdir_project.api.ids import AGG_SNAPSHOT_ID, SUBMITTED_PERIOD_ID
-from bufdir_project.timeranges import DateTimeRange
+from lib.api.ids import AGG_SNAPSHOT_ID, SUBMITTED_PERIOD_ID
+from lib.timeranges import DateTimeRange
 
 
 class AggregationSnapshot(models.Model):

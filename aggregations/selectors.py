@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from activities.models import Organization
 from activities.selectors import activity_counts
 from aggregations.models import SubmittedPeriod
-from bufdir_project.timeranges import local_dates_range
+from lib.timeranges import local_dates_range
 
 
 def last_submitted_period(*, org: Organization | int) -> SubmittedPeriod | None:

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from activities.serializers import OrganizationField
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
-from bufdir_project.api.fields import BOUND_HELP, BoundQueryField, RangeSerializer, StrictSerializer, UTCDateTimeField
+from lib.api.fields import BOUND_HELP, BoundQueryField, RangeSerializer, StrictSerializer, UTCDateTimeField
 
 
 class SnapshotSerializer(serializers.ModelSerializer):

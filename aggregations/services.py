@@ -14,7 +14,7 @@ from activities.models import Organization
 from activities.selectors import activity_breakdown, activity_breakdowns, activity_count
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import overlapping_period, periods_current_counts
-from bufdir_project.timeranges import DateTimeRange, local_dates_range, now_to_second
+from lib.timeranges import DateTimeRange, local_dates_range, now_to_second
 from record_counts.services import lock_org_counts
 
 

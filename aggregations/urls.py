@@ -1,5 +1,5 @@
 from aggregations.views import AggregationSnapshotAliasViewSet, AggregationSnapshotViewSet
-from bufdir_project.api.views import api_router
+from lib.api.views import api_router
 
 BASE = "api/v1/bufdir-aggregations"
 

@@ -25,13 +25,13 @@ from aggregations.serializers import (
     SnapshotUpdateSerializer,
     SubmittedPeriodSerializer,
 )
-from api_keys.access import require_org
-from bufdir_project.api.fields import range_from_query
-from bufdir_project.api.ids import AGG_SNAPSHOT_ID
-from bufdir_project.api.pagination import PagePagination
-from bufdir_project.api.views import DELETED, PROBLEM, SnapshotViewSet
 from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
+from lib.api.access import require_org
+from lib.api.fields import range_from_query
+from lib.api.ids import AGG_SNAPSHOT_ID
+from lib.api.pagination import PagePagination
+from lib.api.views import DELETED, PROBLEM, SnapshotViewSet
 
 
 @extend_schema_view(

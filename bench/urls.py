@@ -10,8 +10,8 @@ from django.urls import path
 
 from activities.models import Activity
 from aggregations.models import AggregationSnapshot
-from bufdir_project.timeranges import parse_range
 from bufdir_project.urls import urlpatterns as project_urlpatterns
+from lib.timeranges import parse_range
 
 SNAPSHOT_FIELDS = ("id", "org__org_id", "range_start", "range_end", "activity_count", "snapshot_at")
 ACTIVITY_FIELDS = (

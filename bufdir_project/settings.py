@@ -191,7 +191,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 # Django's "current time zone" (admin, forms, templates) is the reporting zone;
-# the API renders every datetime in UTC explicitly (bufdir_project/api/fields.py).
+# the API renders every datetime in UTC explicitly (lib/api/fields.py).
 TIME_ZONE = REPORTING_TIME_ZONE
 USE_I18N = True
 USE_TZ = True
@@ -227,14 +227,14 @@ API_THROTTLE_COUNTING = env_str("API_THROTTLE_COUNTING") or None
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["bufdir_project.api.parsers.BoundedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["lib.api.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["api_keys.access.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["api_keys.access.ApiAccess"],
+    "DEFAULT_PERMISSION_CLASSES": ["lib.api.access.ApiAccess"],
     "DEFAULT_THROTTLE_RATES": {"counting": API_THROTTLE_COUNTING},
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_PAGINATION_CLASS": "bufdir_project.api.pagination.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "lib.api.pagination.PagePagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "bufdir_project.api.exceptions.problem_exception_handler",
+    "EXCEPTION_HANDLER": "lib.api.exceptions.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "PAGE_SIZE": 20,
 }
@@ -254,7 +254,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "bufdir_project.api.schema.postprocess",
+        "lib.api.schema.postprocess",
     ],
 }
 
@@ -313,13 +313,13 @@ if REDIS_URL:
 # --- Cache: rate-limit counters, admin filter choices ----------------------------------
 # With REDIS_URL the cache lives in Redis, so every process (gunicorn workers, daphne, the
 # cron job) shares one count per client and a limit holds for the deployment, not per
-# process. A Redis outage fails open (bufdir_project/cache.py): limits are not enforced
+# process. A Redis outage fails open (lib/cache.py): limits are not enforced
 # until it returns, and a cache call never waits on it for more than half a second.
 # Without Redis: local memory, per process.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "bufdir_project.cache.FailOpenRedisCache",
+            "BACKEND": "lib.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "bufdir",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from activities.dashboard import dashboard
-from bufdir_project import health
-from bufdir_project.login_limit import admin_login
+from aggregations.dashboard import dashboard
+from lib import health
+from lib.login_limit import admin_login
 
 urlpatterns = [
     path("admin/dashboard/", dashboard, name="dashboard"),
@@ -19,7 +19,7 @@ urlpatterns = [
     path("", include("record_counts.urls")),
 ]
 
-handler400 = "bufdir_project.api.exceptions.handler400"
-handler403 = "bufdir_project.api.exceptions.handler403"
-handler404 = "bufdir_project.api.exceptions.handler404"
-handler500 = "bufdir_project.api.exceptions.handler500"
+handler400 = "lib.api.exceptions.handler400"
+handler403 = "lib.api.exceptions.handler403"
+handler404 = "lib.api.exceptions.handler404"
+handler500 = "lib.api.exceptions.handler500"

@@ -33,8 +33,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from idempotency.models import IdempotencyKey
+from lib.api.schema import IDEMPOTENCY_HEADER
 
-HEADER = "Idempotency-Key"
+HEADER = IDEMPOTENCY_HEADER
 KEY_TTL = dt.timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 
@@ -53,7 +54,7 @@ def key_owner(request: Request) -> str:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ""
-    api_key = getattr(user, "key", None)  # api_keys.access.KeyHolder: no pk of its own
+    api_key = getattr(user, "key", None)  # lib.api.access.KeyHolder: no pk of its own
     if api_key is not None:
         return f"api-key:{api_key.pk}"
     return f"user:{user.pk}"

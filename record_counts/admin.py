@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from bufdir_project.admin_lists import EstimatedCountPaginator
-from bufdir_project.admin_scope import OrgScopedAdminMixin
+from activities.admin_scope import OrgScopedAdminMixin
+from lib.admin_lists import EstimatedCountPaginator
 from record_counts.models import CountSnapshot
 from record_counts.services import count_snapshots_refresh
 

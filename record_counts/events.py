@@ -28,7 +28,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django_eventstream import send_event
 from redis.exceptions import RedisError
 
-from bufdir_project.timeranges import DateTimeRange, isoformat_z, now_to_second
+from lib.timeranges import DateTimeRange, isoformat_z, now_to_second
 from record_counts import relay
 from record_counts.selectors import LiveCount, live_counts
 

@@ -5,7 +5,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
-from bufdir_project.timeranges import now_to_second
+from lib.timeranges import now_to_second
 from record_counts.models import CountSnapshot
 
 TRUE = ("true", "True", "1")

@@ -8,8 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 
 from activities.models import Organization
-from bufdir_project.api.ids import COUNT_SNAPSHOT_ID
-from bufdir_project.timeranges import ONE_SECOND, DateTimeRange
+from lib.api.ids import COUNT_SNAPSHOT_ID
+from lib.timeranges import ONE_SECOND, DateTimeRange
 
 
 class CountSnapshotQuerySet(models.QuerySet["CountSnapshot"]):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from activities.models import Organization
-from bufdir_project.timeranges import DateTimeRange
+from lib.timeranges import DateTimeRange
 from record_counts.models import CountSnapshot
 
 

@@ -5,8 +5,8 @@ from typing import Any
 from rest_framework import serializers
 
 from activities.serializers import OrganizationField
-from bufdir_project.api.fields import RangeSerializer, StrictSerializer, UTCDateTimeField
-from bufdir_project.timeranges import isoformat_z, now_to_second
+from lib.api.fields import RangeSerializer, StrictSerializer, UTCDateTimeField
+from lib.timeranges import isoformat_z, now_to_second
 from record_counts.models import CountSnapshot
 
 

@@ -16,7 +16,7 @@ from django.db.models import F
 
 from activities.models import Organization
 from activities.selectors import activity_count
-from bufdir_project.timeranges import ONE_SECOND, DateTimeRange, now_to_second
+from lib.timeranges import ONE_SECOND, DateTimeRange, now_to_second
 from record_counts.events import publish_counts, publish_deleted
 from record_counts.models import CountSnapshot
 from record_counts.selectors import count_snapshot_for_range

@@ -47,12 +47,13 @@ from django_eventstream.utils import add_default_headers, sse_encode_event
 from django_eventstream.views import Listener, stream
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
+from activities.admin_scope import coordinated_orgs
 from activities.models import Organization
-from api_keys.access import REALM, KeyHolder, authenticate_key, token_required
-from bufdir_project.admin_scope import coordinated_orgs
-from bufdir_project.api.exceptions import problem_response
-from bufdir_project.api.fields import range_from_query
-from bufdir_project.timeranges import DateTimeRange, now_to_second
+from api_keys.access import authenticate_key
+from lib.api.access import REALM, KeyHolder, token_required
+from lib.api.exceptions import problem_response
+from lib.api.fields import range_from_query
+from lib.timeranges import DateTimeRange, now_to_second
 from record_counts.events import (
     DELETED_EVENT,
     EVENT_TYPE,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bufdir_project.api.views import api_router
+from lib.api.views import api_router
 from record_counts.stream import count_stream
 from record_counts.views import CountSnapshotAliasViewSet, CountSnapshotViewSet
 

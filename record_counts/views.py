@@ -7,11 +7,11 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api_keys.access import require_org
-from bufdir_project.api.ids import COUNT_SNAPSHOT_ID
-from bufdir_project.api.views import DELETED, PROBLEM, SnapshotViewSet
 from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
+from lib.api.access import require_org
+from lib.api.ids import COUNT_SNAPSHOT_ID
+from lib.api.views import DELETED, PROBLEM, SnapshotViewSet
 from record_counts import selectors, services
 from record_counts.filters import CountSnapshotFilter
 from record_counts.models import CountSnapshot

@@ -95,7 +95,7 @@ def coordinator_client(org, client_for):
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Admin filters cache their choices (bufdir_project/admin_lists.py): no test sees another's."""
+    """Admin filters cache their choices (lib/admin_lists.py): no test sees another's."""
     from django.core.cache import cache
 
     cache.clear()

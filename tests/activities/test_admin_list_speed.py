@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from activities.models import Activity
 from aggregations.models import AggregationSnapshot
-from bufdir_project.admin_lists import EstimatedCountPaginator
+from lib.admin_lists import EstimatedCountPaginator
 from record_counts.models import CountSnapshot
 from tests.conftest import postgres_only
 

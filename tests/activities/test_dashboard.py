@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from activities.dashboard import current_period, monthly_counts
+from aggregations.dashboard import current_period, monthly_counts
 from aggregations.models import SubmittedPeriod
 
 UTC = dt.UTC

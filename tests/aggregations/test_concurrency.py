@@ -17,7 +17,7 @@ import pytest
 from activities import services
 from activities.models import Activity, Organization
 from aggregations.models import AggregationSnapshot
-from bufdir_project.timeranges import parse_range
+from lib.timeranges import parse_range
 from tests.conftest import postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]

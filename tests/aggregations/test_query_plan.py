@@ -11,7 +11,7 @@ from django.db import connection
 
 from activities.models import Activity, Organization
 from activities.selectors import activity_breakdown, activity_breakdowns
-from bufdir_project.timeranges import parse_range
+from lib.timeranges import parse_range
 from tests.conftest import postgres_only
 
 INDEX = "activity_org_recorded_cover"

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from activities.models import Activity
 from aggregations.models import AggregationSnapshot
-from bufdir_project.locks import single_run
+from lib.locks import single_run
 from record_counts.models import CountSnapshot
 
 UTC = dt.UTC

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bufdir_project.api.ids import AGG_SNAPSHOT_ID
+from lib.api.ids import AGG_SNAPSHOT_ID
 from tests.aggregations.conftest import URL
 
 

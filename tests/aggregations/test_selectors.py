@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from activities.selectors import Breakdown, activity_breakdown, activity_breakdowns, activity_count
-from bufdir_project.timeranges import parse_range
+from lib.timeranges import parse_range
 
 Q1 = parse_range("2026-01-01T00:00:00Z", "2026-03-31T23:59:59Z")
 

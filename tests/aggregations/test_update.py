@@ -59,7 +59,7 @@ def test_reaggregate_service_reports_whether_anything_changed(org, snapshot):
 @time_machine.travel("2026-06-01T12:00:00Z", tick=False)
 def test_batched_reaggregate_gives_the_same_figures_as_one_by_one(org, other_org, snapshot, make_activity):
     from aggregations.services import snapshot_create
-    from bufdir_project.timeranges import parse_range
+    from lib.timeranges import parse_range
 
     make_activity(other_org, "2026-01-05T00:00:00Z", participant_count=9)
     more = [

@@ -57,7 +57,7 @@ def test_is_complete_filter_rejects_values_it_cannot_read_instead_of_ignoring_th
     [("true", True), ("True", True), ("1", True), ("false", False), ("False", False), ("0", False)],
 )
 def test_is_complete_filter_reads_the_spellings_clients_send(api, org, value, complete):
-    from bufdir_project.timeranges import make_range
+    from lib.timeranges import make_range
     from record_counts.services import count_snapshot_upsert
 
     closed = count_snapshot_upsert(
@@ -93,7 +93,7 @@ def test_whitespace_only_range_filter_is_no_filter_as_the_schema_says(api, org, 
     make_activity(org, "2026-02-01T10:00:00Z")
     import re
 
-    from bufdir_project.api.fields import BOUND_FILTER_SCHEMA
+    from lib.api.fields import BOUND_FILTER_SCHEMA
 
     assert re.match(BOUND_FILTER_SCHEMA["pattern"], " ")  # schemathesis: "?end=+" broke the schema
     response = api.get("/api/v1/activities/", {"end": " "})

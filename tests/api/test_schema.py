@@ -1,4 +1,4 @@
-"""What the OpenAPI schema promises beyond the views' own declarations (bufdir_project/api/schema.py)."""
+"""What the OpenAPI schema promises beyond the views' own declarations (lib/api/schema.py)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from activities.models import Activity, Organization
 from aggregations import services as aggregation_services
 from aggregations.models import AggregationSnapshot
 from api_keys.services import api_key_create
-from bufdir_project.timeranges import make_range
+from lib.timeranges import make_range
 from record_counts import services as count_services
 from record_counts.models import CountSnapshot
 

@@ -17,7 +17,7 @@ import pytest
 
 from activities.models import Activity, Organization
 from aggregations.models import AggregationSnapshot
-from bufdir_project.timeranges import parse_range
+from lib.timeranges import parse_range
 from record_counts.models import CountSnapshot
 from tests.conftest import postgres_only
 from tests.faults.proxy import TcpProxy

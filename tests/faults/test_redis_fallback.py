@@ -10,7 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from activities import services
-from bufdir_project.timeranges import parse_range
+from lib.timeranges import parse_range
 from record_counts import events, relay
 from record_counts.services import count_snapshot_upsert
 

@@ -11,10 +11,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
 
-from bufdir_project.cache import FailOpenRedisCache
+from lib.cache import FailOpenRedisCache
 
 # Nothing listens on port 1 of the loopback: every call is refused at once.
-DEAD_REDIS = {"default": {"BACKEND": "bufdir_project.cache.FailOpenRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+DEAD_REDIS = {"default": {"BACKEND": "lib.cache.FailOpenRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 RANGE = {"start": "2026-01-01T00:00:00Z", "end": "2026-03-31T23:59:59Z"}
 
 needs_redis = pytest.mark.skipif(

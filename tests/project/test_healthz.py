@@ -29,7 +29,7 @@ def test_unreachable_redis_is_degraded_not_down(api, db):
 
 
 def test_unreachable_database_is_a_503(api, db, monkeypatch):
-    from bufdir_project import health
+    from lib import health
 
     monkeypatch.setattr(health, "_database_ok", lambda: False)
     with override_settings(REDIS_URL=""):

@@ -1,6 +1,6 @@
 import pytest
 
-from bufdir_project.api.ids import AGG_SNAPSHOT_ID, COUNT_SNAPSHOT_ID
+from lib.api.ids import AGG_SNAPSHOT_ID, COUNT_SNAPSHOT_ID
 
 
 @pytest.mark.parametrize(("pk", "text"), [(1, "agg-snap-001"), (42, "agg-snap-042"), (1234, "agg-snap-1234")])

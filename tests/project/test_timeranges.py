@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.test import override_settings
 
-from bufdir_project.timeranges import (
+from lib.timeranges import (
     DateTimeRange,
     RangeError,
     RangeFieldsError,
@@ -149,7 +149,7 @@ def test_completeness_is_after_the_last_second():
 
 
 def test_local_dates_range_is_whole_oslo_days_across_dst():
-    from bufdir_project.timeranges import local_dates_range
+    from lib.timeranges import local_dates_range
 
     r = local_dates_range(dt.date(2026, 3, 29), dt.date(2026, 10, 25))
     assert r.start == utc(2026, 3, 28, 23)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bufdir_project.timeranges import parse_bound
+from lib.timeranges import parse_bound
 from tests.aggregations.test_counting_property import DAYS, NS, OFFSETS, Bound, around, ns_of, oslo_date
 
 datetime_bounds = st.builds(

@@ -10,7 +10,7 @@ from django.db import connection
 
 from activities import services
 from activities.models import Activity, Organization
-from bufdir_project.timeranges import parse_range
+from lib.timeranges import parse_range
 from record_counts.models import CountSnapshot
 from record_counts.services import count_snapshot_upsert
 from tests.conftest import postgres_only

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from activities.models import Activity, Organization
-from bufdir_project.timeranges import parse_range
+from lib.timeranges import parse_range
 from record_counts.models import CountSnapshot
 from tests.conftest import postgres_only
 from tests.record_counts.server import SSEReader

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from activities import services
 from activities.importing import import_activities
-from bufdir_project.timeranges import parse_range
+from lib.timeranges import parse_range
 from record_counts import events
 from record_counts.models import CountSnapshot
 from record_counts.services import count_snapshot_delete, count_snapshot_refresh, count_snapshot_upsert

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from activities import services
 from activities.models import Activity, Organization
-from bufdir_project.timeranges import DateTimeRange
+from lib.timeranges import DateTimeRange
 from record_counts.models import CountSnapshot
 
 BASE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -19,7 +19,7 @@ from django_eventstream.event import Event
 from django_eventstream.views import MAX_PENDING, get_listener_manager
 
 from activities.models import Organization
-from bufdir_project.timeranges import DateTimeRange, now_to_second, parse_range
+from lib.timeranges import DateTimeRange, now_to_second, parse_range
 from record_counts import events
 from record_counts.models import CountSnapshot
 from record_counts.services import count_snapshot_for_stream

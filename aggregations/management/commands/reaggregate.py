@@ -21,8 +21,8 @@ from django.utils import timezone
 from activities.models import Organization
 from aggregations.models import AggregationSnapshot
 from aggregations.services import ReaggregateResult, snapshots_reaggregate
-from bufdir_project.locks import single_run
-from bufdir_project.timeranges import ONE_SECOND
+from lib.locks import single_run
+from lib.timeranges import ONE_SECOND
 from record_counts.models import CountSnapshot
 from record_counts.services import count_snapshots_refresh
 

@@ -20,7 +20,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from bufdir_project.api.parsers import PayloadTooLarge
+from lib.api.parsers import PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 

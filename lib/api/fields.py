@@ -9,7 +9,7 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bufdir_project.timeranges import (
+from lib.timeranges import (
     Bound,
     DateTimeRange,
     RangeError,

@@ -16,12 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from activities.admin_scope import coordinated_orgs
 from activities.models import Organization
 from activities.selectors import activities_per_month, activity_count
 from aggregations.models import SubmittedPeriod
 from aggregations.selectors import last_submitted_period
-from bufdir_project.admin_scope import coordinated_orgs
-from bufdir_project.timeranges import isoformat_z, local_dates_range
+from lib.timeranges import isoformat_z, local_dates_range
 
 STREAM_URL = "/api/v1/period-record-counts/stream"
 MONTHS = 24

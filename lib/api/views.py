@@ -13,9 +13,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import BaseThrottle
 
-from api_keys.access import scope_to_key
-from api_keys.throttling import CountingThrottle
-from bufdir_project.api.ids import PublicId
+from lib.api.access import CountingThrottle, scope_to_key
+from lib.api.ids import PublicId
 
 
 def api_router() -> SimpleRouter:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bufdir_project.api.exceptions import PROBLEM_CONTENT_TYPE
-from bufdir_project.api.fields import BOUND_PATTERN
-from idempotency.services import HEADER
+from lib.api.exceptions import PROBLEM_CONTENT_TYPE
+from lib.api.fields import BOUND_PATTERN
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -34,7 +35,7 @@ DESCRIPTIONS = {
     "409": "Another count snapshot of this organisation already holds that range.",
     "413": "The request body is too large.",
     "415": "The request body is not `application/json`.",
-    "422": f"This `{HEADER}` was already used with another body.",
+    "422": f"This `{IDEMPOTENCY_HEADER}` was already used with another body.",
     "429": "Counting rate limit (`API_THROTTLE_COUNTING`) exceeded; see `Retry-After`.",
     "503": "The database is unavailable; retry after `Retry-After` seconds.",
 }
@@ -61,7 +62,7 @@ def _error_codes(path: str, method: str, operation: dict[str, Any]) -> list[str]
         codes += ["413", "415"]
     if any(p["in"] == "path" for p in params):
         codes.append("404")
-    if any(p["in"] == "header" and p["name"] == HEADER for p in params):
+    if any(p["in"] == "header" and p["name"] == IDEMPOTENCY_HEADER for p in params):
         codes.append("422")
     if (
         method in {"post", "put"}

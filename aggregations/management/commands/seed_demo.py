@@ -18,7 +18,7 @@ from activities import services
 from activities.models import Activity, Organization
 from activities.selectors import activity_count
 from aggregations.models import SubmittedPeriod
-from bufdir_project.timeranges import local_dates_range, now_to_second
+from lib.timeranges import local_dates_range, now_to_second
 
 ORGANISATIONS = [
     ("org-bufdir-42", "Familievernet Oslo", 1800),
