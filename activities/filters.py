@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from activities.models import Activity
 from lib.api.fields import BOUND_FILTER_SCHEMA
-from lib.timeranges import ONE_SECOND, Bound, RangeError, parse_bound
+from lib.timeranges import Bound, RangeError, end_exclusive, parse_bound
 
 
 class BoundFormField(forms.CharField):
@@ -26,7 +26,7 @@ class BoundFormField(forms.CharField):
         try:
             parsed = parse_bound(value, bound=self.bound)
             if self.bound == "end":
-                parsed.replace(microsecond=0) + ONE_SECOND  # the filter's exclusive end must exist
+                end_exclusive(parsed)  # the filter's exclusive end must exist
             return parsed
         except OverflowError:
             raise forms.ValidationError("end is out of the supported range.") from None
@@ -53,7 +53,7 @@ class BoundFilter(django_filters.Filter):
         if value is None:
             return qs
         if self.bound == "end":
-            value = value.replace(microsecond=0) + ONE_SECOND
+            value = end_exclusive(value)
         return super().filter(qs, value)
 
 

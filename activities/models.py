@@ -38,7 +38,7 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
 
     def in_range(self, time_range: DateTimeRange) -> ActivityQuerySet:
         """Activities with ``start <= recorded_at < end + 1s`` (end inclusive to the second)."""
-        return self.filter(recorded_at__gte=time_range.start, recorded_at__lt=time_range.end_exclusive)
+        return self.filter(time_range.q("recorded_at"))
 
 
 def generate_activity_id() -> str:

@@ -1,8 +1,10 @@
 """Writes to activities. Every path that changes activities goes through here.
 
-Each write runs in one transaction and tells ``record_counts`` which instants left and
-which arrived, so that live count snapshots stay exact in the same transaction (and
-their stream events go out after commit).
+Each write runs in one transaction that touches activity rows only: no count is
+maintained and no lock spans an organisation. After commit it announces, once, which
+organisations and instants changed (``activities.events``); the stream and any cache
+listen to that. A transaction PostgreSQL aborts for a deadlock or serialization failure
+is retried (``lib.transactions``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from activities.events import announce_on_commit
 from activities.models import Activity, Organization, generate_activity_id
-from record_counts.services import ActivityPoint, counts_apply_changes
+from lib.transactions import retrying
 
 MAX_BULK_CREATE = 1000
 
@@ -34,8 +37,11 @@ class ActivityData:
     activity_id: str | None = field(default=None)
 
 
-def _point(activity: Activity) -> ActivityPoint:
-    return ActivityPoint(org_id=activity.org_id, recorded_at=activity.recorded_at)
+Point = tuple[int, dt.datetime]  # (organisation pk, recorded_at): where a change shows
+
+
+def _point(activity: Activity) -> Point:
+    return (activity.org_id, activity.recorded_at)
 
 
 def activities_create(*, items: Sequence[ActivityData]) -> list[Activity]:
@@ -58,12 +64,17 @@ def activities_create(*, items: Sequence[ActivityData]) -> list[Activity]:
         for item in items
     ]
     try:
-        with transaction.atomic():
-            created = Activity.objects.bulk_create(objs, batch_size=500)
-            counts_apply_changes(removed=(), added=[_point(a) for a in created])
+        created = _create(objs)
     except IntegrityError:
         # A concurrent writer took one of the ids between validation and insert.
         raise ValidationError({"activity_id": "An activity with this activity_id already exists."}) from None
+    return created
+
+
+@retrying
+def _create(objs: list[Activity]) -> list[Activity]:
+    created = Activity.objects.bulk_create(objs, batch_size=500)
+    announce_on_commit(_point(a) for a in created)
     return created
 
 
@@ -85,8 +96,8 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
     """Create or update activities keyed by ``activity_id`` (each item must have one).
 
     Rows whose stored values already match are not written, so importing the same data
-    twice changes nothing. Three statements for any batch size: one locking read, one
-    insert, one update; live counts adjusted in the same transaction.
+    twice changes nothing. Three statements for any batch size: one locking read (of
+    these activities' rows only), one insert, one update; announced after commit.
     """
     by_id: dict[str, ActivityData] = {}
     for item in items:
@@ -98,29 +109,29 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
             a.activity_id: a
             for a in Activity.objects.select_for_update()
             .filter(activity_id__in=list(by_id))
+            .order_by("pk")  # one lock order for every writer: no deadlock between imports
             .only("pk", "activity_id", "org_id", *_DATA_FIELDS)
         }
         new: list[ActivityData] = []
         changed: list[Activity] = []
-        removed: list[ActivityPoint] = []
-        added: list[ActivityPoint] = []
+        points: list[Point] = []
         for activity_id, item in by_id.items():
             current = existing.get(activity_id)
             if current is None:
                 new.append(item)
-                added.append(ActivityPoint(item.org.pk, item.recorded_at))
+                points.append((item.org.pk, item.recorded_at))
                 continue
             same = current.org_id == item.org.pk and all(
                 getattr(current, name) == getattr(item, name) for name in _DATA_FIELDS
             )
             if same:
                 continue
-            removed.append(_point(current))
+            points.append(_point(current))  # where it was, and where it is now
             current.org = item.org
             for name in _DATA_FIELDS:
                 setattr(current, name, getattr(item, name))
             changed.append(current)
-            added.append(_point(current))
+            points.append(_point(current))
         try:
             _insert(new)
         except IntegrityError:
@@ -129,7 +140,7 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
             ) from None
         if changed:
             Activity.objects.bulk_update(changed, fields=["org", *_DATA_FIELDS], batch_size=1000)
-        counts_apply_changes(removed=removed, added=added)
+        announce_on_commit(points)
     return UpsertStats(created=len(new), updated=len(changed), unchanged=len(by_id) - len(new) - len(changed))
 
 
@@ -167,30 +178,38 @@ def activity_update(*, activity: Activity, changes: dict[str, Any]) -> Activity:
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"cannot change {sorted(unknown)}")
-    with transaction.atomic():
-        # Lock the row so the instant we remove from the counts is the one stored. Only
-        # this row (of="self"): FOR UPDATE on the joined organisation row would block
-        # every insert of that organisation's activities (their foreign-key check) and
-        # deadlocked concurrent writers against the count lock.
-        current = Activity.objects.select_for_update(of=("self",)).select_related("org").get(pk=activity.pk)
-        before = _point(current)
-        for name, value in changes.items():
-            setattr(current, name, value)
-        current.save(update_fields=[*changes] if changes else None)
-        after = _point(current)
-        if before != after:
-            counts_apply_changes(removed=[before], added=[after])
+    return _update(activity.pk, changes)
+
+
+@retrying
+def _update(pk: int, changes: dict[str, Any]) -> Activity:
+    # Lock the row so the instant announced as left is the one stored. Only this row
+    # (of="self"): FOR UPDATE on the joined organisation row would block every insert
+    # of that organisation's activities (their foreign-key check). Raises DoesNotExist
+    # when a concurrent delete won (the API answers 404).
+    current = Activity.objects.select_for_update(of=("self",)).select_related("org").get(pk=pk)
+    before = _point(current)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.save(update_fields=[*changes] if changes else None)
+    after = _point(current)
+    if before != after:
+        announce_on_commit([before, after])
     return current
 
 
 def activities_delete(*, activities: Iterable[Activity]) -> int:
     """Delete activities in one transaction; returns how many were deleted."""
-    pks = [a.pk for a in activities]
-    with transaction.atomic():
-        locked = list(Activity.objects.select_for_update().filter(pk__in=pks).only("pk", "org_id", "recorded_at"))
-        points = [_point(a) for a in locked]
-        Activity.objects.filter(pk__in=[a.pk for a in locked]).delete()
-        counts_apply_changes(removed=points, added=())
+    return _delete([a.pk for a in activities])
+
+
+@retrying
+def _delete(pks: list[int]) -> int:
+    locked = list(
+        Activity.objects.select_for_update().filter(pk__in=pks).order_by("pk").only("pk", "org_id", "recorded_at")
+    )
+    Activity.objects.filter(pk__in=[a.pk for a in locked]).delete()
+    announce_on_commit(_point(a) for a in locked)
     return len(locked)
 
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
@@ -70,8 +69,10 @@ class ActivityViewSet(DeleteConfirmMixin, viewsets.ModelViewSet):
         changes.pop("activity_id", None)
         if "org" in changes:
             require_org(self.request, changes["org"])  # moving it: the new organisation too
-        with transaction.atomic():
+        try:
             serializer.instance = services.activity_update(activity=serializer.instance, changes=changes)  # type: ignore[arg-type]
+        except Activity.DoesNotExist:
+            raise NotFound() from None  # a concurrent DELETE won
 
     def perform_destroy(self, instance: Activity) -> None:
         if not services.activity_delete(activity=instance):

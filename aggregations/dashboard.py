@@ -17,8 +17,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from activities.admin_scope import coordinated_orgs
+from activities.counting import count_activities, tally_buckets
 from activities.models import Organization
-from activities.selectors import activities_per_month, activity_count
 from aggregations.models import SubmittedPeriod
 from aggregations.selectors import last_submitted_period
 from lib.timeranges import isoformat_z, local_dates_range
@@ -65,8 +65,8 @@ def monthly_counts(*, org: Organization, today: dt.date) -> list[tuple[dt.date, 
     months = _month_starts(today)
     next_month = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     time_range = local_dates_range(months[0], next_month - dt.timedelta(days=1))
-    found = activities_per_month(org=org, time_range=time_range)
-    return [(month, found.get(month, 0)) for month in months]
+    found = tally_buckets(org=org, time_range=time_range, interval="month")
+    return [(month, found[month].activity_count if month in found else 0) for month in months]
 
 
 def _bars(counts: list[tuple[dt.date, int]]) -> tuple[list[Bar], int]:
@@ -111,7 +111,7 @@ def org_panel(*, org: Organization, today: dt.date) -> OrgPanel:
         period_end=end,
         stream_start=isoformat_z(time_range.start),
         stream_end=isoformat_z(time_range.end),
-        current_count=activity_count(org=org, time_range=time_range),
+        current_count=count_activities(org=org, time_range=time_range),
         last_submitted=last,
     )
 

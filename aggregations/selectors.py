@@ -6,8 +6,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from activities.counting import count_ranges
 from activities.models import Organization
-from activities.selectors import activity_counts
 from aggregations.models import SubmittedPeriod
 from lib.timeranges import local_dates_range
 
@@ -39,6 +39,6 @@ def periods_current_counts(*, periods: Iterable[SubmittedPeriod]) -> dict[int, i
     counts: dict[int, int] = {}
     for org_id, items in by_org.items():
         ranges = [local_dates_range(p.period_start, p.period_end) for p in items]
-        for period, n in zip(items, activity_counts(org=org_id, time_ranges=ranges), strict=True):
+        for period, n in zip(items, count_ranges(org=org_id, ranges=ranges), strict=True):
             counts[period.pk] = n
     return counts

@@ -8,14 +8,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
+from activities.counting import BREAKDOWN, Tally, count_activities, tally
 from activities.models import Organization
-from activities.selectors import activity_breakdown, activity_breakdowns, activity_count
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import overlapping_period, periods_current_counts
 from lib.timeranges import DateTimeRange, local_dates_range, now_to_second
-from record_counts.services import lock_org_counts
+
+FIGURES = ["activity_count", "participant_total", "by_activity_type", "by_status", "snapshot_at"]
 
 
 def _figures(snapshot: AggregationSnapshot) -> tuple[object, ...]:
@@ -29,18 +30,23 @@ def _figures(snapshot: AggregationSnapshot) -> tuple[object, ...]:
     )
 
 
-def _apply_count(snapshot: AggregationSnapshot, time_range: DateTimeRange) -> bool:
-    """Count ``time_range`` into ``snapshot`` (unsaved); True if any figure changed."""
-    result = activity_breakdown(org=snapshot.org_id, time_range=time_range)
+def _store(snapshot: AggregationSnapshot, time_range: DateTimeRange, result: Tally) -> bool:
+    """Put a range's figures into ``snapshot`` (unsaved); True if any figure changed."""
     before = _figures(snapshot)
     snapshot.range_start = time_range.start
     snapshot.range_end = time_range.end
     snapshot.activity_count = result.activity_count
     snapshot.participant_total = result.participant_total
-    snapshot.by_activity_type = result.by_activity_type
-    snapshot.by_status = result.by_status
+    snapshot.by_activity_type = result.by(0)
+    snapshot.by_status = result.by(1)
     snapshot.snapshot_at = now_to_second()
     return before != _figures(snapshot)
+
+
+def _apply_count(snapshot: AggregationSnapshot, time_range: DateTimeRange) -> bool:
+    """Count ``time_range`` into ``snapshot`` (unsaved), from ONE grouped query."""
+    (result,) = tally(org=snapshot.org_id, ranges=[time_range], group_by=BREAKDOWN)
+    return _store(snapshot, time_range, result)
 
 
 def snapshot_create(*, org: Organization, time_range: DateTimeRange) -> AggregationSnapshot:
@@ -116,27 +122,18 @@ def snapshots_reaggregate(
 
 
 def _reaggregate_batch(org_id: int, batch: list[AggregationSnapshot], *, dry_run: bool) -> int:
-    breakdowns = activity_breakdowns(org=org_id, time_ranges=[s.time_range for s in batch])
-    now = now_to_second()
-    changed = []
-    for snapshot, result in zip(batch, breakdowns, strict=True):
-        figures = (result.activity_count, result.participant_total, result.by_activity_type, result.by_status)
-        if figures != (
-            snapshot.activity_count,
-            snapshot.participant_total,
-            snapshot.by_activity_type,
-            snapshot.by_status,
-        ):
-            changed.append(snapshot)
-        (snapshot.activity_count, snapshot.participant_total, snapshot.by_activity_type, snapshot.by_status) = figures
-        snapshot.snapshot_at = now
-    if not dry_run:
-        with transaction.atomic():
-            # Only rows still present are updated (a concurrent DELETE wins).
-            AggregationSnapshot.objects.bulk_update(
-                batch, ["activity_count", "participant_total", "by_activity_type", "by_status", "snapshot_at"]
-            )
-    return len(changed)
+    """Re-count a batch in one grouped query and write it. The batch's rows (only they)
+    are locked first and counted over the ranges they hold then: a range moved by a
+    concurrent PUT is counted as moved, never overwritten with the old range's figures;
+    a snapshot deleted meanwhile drops out."""
+    with transaction.atomic():
+        rows = AggregationSnapshot.objects.filter(pk__in=[s.pk for s in batch]).order_by("pk")
+        locked = list(rows if dry_run else rows.select_for_update())
+        results = tally(org=org_id, ranges=[s.time_range for s in locked], group_by=BREAKDOWN)
+        changed = sum(_store(s, s.time_range, result) for s, result in zip(locked, results, strict=True))
+        if not dry_run:
+            AggregationSnapshot.objects.bulk_update(locked, FIGURES)
+    return changed
 
 
 class PeriodOverlap(ValueError):
@@ -149,25 +146,28 @@ def period_submit(
     """Record that a period (inclusive local dates) was submitted to Bufdir.
 
     The count is computed now and frozen; ``submitted_at`` is now. Periods of one
-    organisation may not overlap (checked here under the organisation's count lock,
-    and by an exclusion constraint on PostgreSQL).
+    organisation may not overlap (checked here, and on PostgreSQL by an exclusion
+    constraint, which decides between two concurrent submissions).
     """
     if period_start > period_end:
         raise ValueError("period_start must not be after period_end.")
     time_range = local_dates_range(period_start, period_end)
     with transaction.atomic():
-        lock_org_counts([org.pk])
         clash = overlapping_period(org=org, first_day=period_start, last_day=period_end)
         if clash is not None:
             raise PeriodOverlap(f"Overlaps {clash} ({clash.period_start} to {clash.period_end}).")
-        return SubmittedPeriod.objects.create(
-            org=org,
-            period_start=period_start,
-            period_end=period_end,
-            submitted_at=now_to_second(),
-            submitted_by=submitted_by,
-            activity_count=activity_count(org=org, time_range=time_range),
-        )
+        try:
+            with transaction.atomic():  # a savepoint: the exclusion constraint may refuse
+                return SubmittedPeriod.objects.create(
+                    org=org,
+                    period_start=period_start,
+                    period_end=period_end,
+                    submitted_at=now_to_second(),
+                    submitted_by=submitted_by,
+                    activity_count=count_activities(org=org, time_range=time_range),
+                )
+        except IntegrityError:
+            raise PeriodOverlap("Overlaps a period submitted at the same moment.") from None
 
 
 def period_drift(*, period: SubmittedPeriod, current: int | None = None) -> tuple[int, int]:

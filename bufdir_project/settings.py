@@ -41,6 +41,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = env_str(name)
     if not value:
@@ -79,7 +89,6 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_eventstream",
     "activities",
     "aggregations",
     "record_counts",
@@ -291,11 +300,16 @@ ADMIN_LOGIN_WINDOW_SECONDS = env_int("ADMIN_LOGIN_WINDOW_SECONDS", 15 * 60)
 # plain (org, recorded_at) index, which is what a development database needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
-# --- Live count stream (django-eventstream) -------------------------------------------
-# No storage class: events carry absolute counts and every (re)connection starts with the
-# current count, so nothing is replayed and an idle stream holds no database connection.
-# With REDIS_URL, events published in any process (API, admin, cron, import) reach every
-# daphne process through Redis pub/sub; without it, one process still works.
+# --- Live count stream (record_counts.hub, docs/stream.md) ------------------------------
+# Every (re)connection starts with the current count, so nothing is replayed, and an
+# idle stream holds no database connection. With REDIS_URL, "activities changed"
+# announcements from any process (API, admin, cron, import) reach every process that
+# serves streams through Redis pub/sub; without it, one process still works.
+# A keep-alive comment after this many idle seconds (also when a closed range's
+# is_complete: true goes out at the latest).
+STREAM_KEEPALIVE_SECONDS = env_float("STREAM_KEEPALIVE_SECONDS", 20)
+# Changes within this window become one re-read of each watched range they touch.
+STREAM_COALESCE_SECONDS = env_float("STREAM_COALESCE_SECONDS", 0.1)
 if REDIS_URL:
     from redis.connection import parse_url as _parse_redis_url
 
@@ -307,8 +321,8 @@ if REDIS_URL:
         _redis_kwargs["ssl"] = True
     if "path" in _redis_kwargs:
         _redis_kwargs["unix_socket_path"] = _redis_kwargs.pop("path")
-    EVENTSTREAM_REDIS = {k: v for k, v in _redis_kwargs.items() if v is not None}
-    EVENTSTREAM_REDIS.setdefault("socket_connect_timeout", 2)
+    EVENTS_REDIS = {k: v for k, v in _redis_kwargs.items() if v is not None}
+    EVENTS_REDIS.setdefault("socket_connect_timeout", 2)
 
 # --- Cache: rate-limit counters, admin filter choices ----------------------------------
 # With REDIS_URL the cache lives in Redis, so every process (gunicorn workers, daphne, the

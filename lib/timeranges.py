@@ -14,6 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Q
 
 UTC = dt.UTC
 ONE_SECOND = dt.timedelta(seconds=1)
@@ -58,14 +59,33 @@ class DateTimeRange:
 
     @property
     def end_exclusive(self) -> dt.datetime:
-        return self.end + ONE_SECOND
+        return end_exclusive(self.end)
 
     def contains(self, instant: dt.datetime) -> bool:
         return self.start <= instant < self.end_exclusive
 
+    def overlaps(self, first: dt.datetime, last: dt.datetime) -> bool:
+        """Whether any instant of ``first..last`` (both inclusive) lies in the range."""
+        return self.start <= last and first < self.end_exclusive
+
+    def q(self, field: str) -> Q:
+        """The range rule as a filter on a datetime column: ``start <= field < end + 1s``."""
+        return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end_exclusive})
+
     def is_complete(self, *, now: dt.datetime) -> bool:
         """True once the range has closed: its last second is in the past."""
         return self.end_exclusive <= now
+
+
+def end_exclusive(end: dt.datetime) -> dt.datetime:
+    """The first instant after a range end (inclusive to the second): ``truncate(end) + 1s``."""
+    return truncate_to_second(end) + ONE_SECOND
+
+
+def closed_q(end_field: str, *, now: dt.datetime, closed: bool = True) -> Q:
+    """Stored ranges that have closed by ``now`` (``end + 1s <= now``), or (closed=False) not."""
+    q = Q(**{f"{end_field}__lte": now - ONE_SECOND})
+    return q if closed else ~q
 
 
 def reporting_zone() -> ZoneInfo:

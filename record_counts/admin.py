@@ -1,13 +1,25 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from activities.admin_scope import OrgScopedAdminMixin
 from lib.admin_lists import EstimatedCountPaginator
 from record_counts.models import CountSnapshot
+from record_counts.selectors import with_live_counts
 from record_counts.services import count_snapshots_refresh
+
+
+class LiveCountChangeList(ChangeList):
+    """The page's snapshots carry live counts: one counting query per organisation shown."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        self.result_list = with_live_counts(list(self.result_list))
 
 
 @admin.register(CountSnapshot)
@@ -18,10 +30,17 @@ class CountSnapshotAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["=org__org_id", "org__name"]
     autocomplete_fields = ["org"]
     date_hierarchy = "snapshot_at"
-    readonly_fields = ["record_count", "snapshot_at"]
+    readonly_fields = ["record_count", "snapshot_at"]  # live: counted when the page is shown
     actions = ["refresh_selected"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return LiveCountChangeList
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        return None if obj is None else with_live_counts([obj])[0]
 
     def has_refresh_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("record_counts.refresh_countsnapshot")

@@ -6,6 +6,8 @@ class RecordCountsConfig(AppConfig):
     verbose_name = "Period record counts"
 
     def ready(self) -> None:
+        from activities import events
         from record_counts import relay
 
-        relay.install()
+        # Live streams follow committed activity changes (docs/stream.md).
+        events.subscribe(relay.announce)

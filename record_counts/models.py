@@ -1,4 +1,4 @@
-"""Live count snapshots: kept exact as activities change (see record_counts.services)."""
+"""Count snapshots: a remembered range whose count is read live (record_counts.selectors)."""
 
 from __future__ import annotations
 
@@ -9,27 +9,28 @@ from django.db.models import F, Q
 
 from activities.models import Organization
 from lib.api.ids import COUNT_SNAPSHOT_ID
-from lib.timeranges import ONE_SECOND, DateTimeRange
+from lib.timeranges import DateTimeRange, closed_q
 
 
 class CountSnapshotQuerySet(models.QuerySet["CountSnapshot"]):
     def complete(self, *, now: dt.datetime, value: bool = True) -> CountSnapshotQuerySet:
         """Ranges that have closed (``range_end + 1s <= now``), or the open ones."""
-        closed = Q(range_end__lte=now - ONE_SECOND)
-        return self.filter(closed if value else ~closed)
+        return self.filter(closed_q("range_end", now=now, closed=value))
 
 
 class CountSnapshot(models.Model):
-    """The live count of an organisation's activities in one range."""
+    """A range of one organisation whose count is exact whenever it is read.
+
+    ``record_count`` and ``snapshot_at`` store the figure of the last POST or PUT (an
+    exact recount); every read replaces them with a live count from the counting core
+    and the instant it was taken (``record_counts.selectors.with_live_counts``).
+    """
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="count_snapshots")
     range_start = models.DateTimeField()
     range_end = models.DateTimeField(help_text="Inclusive to the whole second.")
     record_count = models.BigIntegerField(default=0)
     snapshot_at = models.DateTimeField()
-    # Bumped in the same UPDATE as every change of record_count: events carry it, so a
-    # stream can drop an event that was read before a newer one it already forwarded.
-    version = models.BigIntegerField(default=0, editable=False)
 
     objects = CountSnapshotQuerySet.as_manager()
 

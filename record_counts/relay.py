@@ -1,161 +1,183 @@
-"""Redis outages: publishing stays bounded, streams fall back to in-process delivery,
-and the relay from Redis to this process's streams comes back by itself.
+"""Carries "activities changed" from the process that wrote to every process with streams.
 
-django-eventstream, as shipped, (1) publishes with redis-py's default retries (up to
-three, with backoff) and no read timeout, so a write's after-commit publish could stall
-its request for seconds, or forever on a hung network; (2) delivers an event *only*
-through Redis once Redis is configured, so while Redis is down even the streams in the
-publishing process get nothing; (3) runs its Redis subscriber as one task that dies on
-the first connection error and is never restarted, so after a Redis restart no stream
-gets an event again until the process restarts. ``install()`` (called from the app's
-``ready()``) replaces its publishing client with a bounded one and its subscriber with
-``ResilientRedisListener``; ``record_counts.events`` falls back to local delivery.
+``announce`` is subscribed to ``activities.events`` (in ``RecordCountsConfig.ready``):
+after each commit it publishes the change on one Redis pub/sub channel
+(``<EVENTS_CHANNEL_PREFIX>activities-changed``) when ``REDIS_URL`` is set, or hands it
+to this process's hub directly when it is not (a single process still works).
+``Subscriber`` runs in every process that serves streams and feeds what arrives on
+that channel to its hub.
 
-After the subscriber reconnects, every open stream re-reads its count (it is marked as
-having lost events), so events published by other processes during the outage are not
-missed: each stream ends on the current count.
+Redis outages stay bounded: a publish has a 1 s socket timeout and no hidden retries;
+when it fails, the change goes to this process's hub instead and Redis is skipped for
+``DOWN_FOR`` seconds, so writes never wait on a dead Redis. The subscriber reconnects
+with backoff, pings Redis after ``EVENTS_REDIS_HEARTBEAT`` seconds of silence to notice
+a dead link, and after every reconnect makes the hub re-read every watched range, so
+announcements published during the outage are not missed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import time
 from typing import Any
 
 from django.conf import settings
-from django_eventstream.event import Event
-from django_eventstream.views import RedisListener, get_listener_manager
+from redis.exceptions import RedisError
+
+from activities.events import ActivitiesChanged
+from record_counts.hub import current_hub
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "events_channel"  # django-eventstream's pub/sub channel
 SOCKET_TIMEOUT = 1.0  # connect, handshake and command replies (a publish is ~0.1 ms on a LAN)
-PONG_TIMEOUT = 3.0  # no answer to that ping: the link is dead, reconnect
+PONG_TIMEOUT = 3.0  # no answer to a ping within this: the link is dead, reconnect
 BACKOFF_MAX = 5.0
 DOWN_FOR = 2.0  # after a failed publish, deliver locally without trying Redis for this long
 
 _down_until = 0.0
+_client: Any = None
+
+
+def channel() -> str:
+    return f"{settings.EVENTS_CHANNEL_PREFIX}activities-changed"
 
 
 def redis_kwargs() -> dict[str, Any]:
-    """EVENTSTREAM_REDIS with bounded timeouts and no hidden retries (we decide what to do)."""
+    """EVENTS_REDIS with bounded timeouts and one immediate retry (a pooled
+    connection left dead by a Redis restart fails once, then a fresh one works)."""
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    kwargs = dict(settings.EVENTSTREAM_REDIS)
+    kwargs = dict(settings.EVENTS_REDIS)
     for name in ("socket_connect_timeout", "socket_timeout"):
         kwargs[name] = min(kwargs.get(name) or SOCKET_TIMEOUT, SOCKET_TIMEOUT)
-    # One immediate retry: a pooled connection left dead by a Redis restart fails once,
-    # then a fresh one works. Never redis-py's default retries with backoff.
     kwargs["retry"] = Retry(NoBackoff(), 1)
     return kwargs
 
 
-def redis_skipped() -> bool:
-    """True shortly after a publish failed: don't make every write wait for a dead Redis."""
-    return time.monotonic() < _down_until
+def encode(changes: list[ActivitiesChanged]) -> str:
+    return json.dumps(
+        [{"org": c.org_pk, "spans": [[a.isoformat(), b.isoformat()] for a, b in c.spans]} for c in changes]
+    )
 
 
-def publish_failed() -> None:
-    global _down_until
-    _down_until = time.monotonic() + DOWN_FOR
+def decode(raw: bytes | str) -> list[ActivitiesChanged]:
+    return [
+        ActivitiesChanged(
+            int(item["org"]),
+            tuple((dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in item["spans"]),
+        )
+        for item in json.loads(raw)
+    ]
 
 
-def deliver_locally(channel: str, event_type: str, data: str) -> None:
-    """Hand an event (JSON text) to this process's streams, as the Redis relay would."""
-    get_listener_manager().add_to_queues(channel, Event(channel, event_type, data))
+def deliver_locally(changes: list[ActivitiesChanged]) -> None:
+    hub = current_hub()
+    if hub is not None:
+        hub.changed(changes)
 
 
-def mark_all_streams_stale() -> int:
-    """Make every open stream of this process re-read its count; returns how many."""
-    manager = get_listener_manager()
-    with manager.lock:
-        listeners = {listener for group in manager.listeners_by_channel.values() for listener in group}
-        for listener in listeners:
-            listener.overflow = True  # the stream re-reads, as after dropped events
-    for listener in listeners:
-        listener.wake_threadsafe()
-    return len(listeners)
+def announce(changes: list[ActivitiesChanged]) -> None:
+    """The listener of committed activity changes: to Redis, or to this process's hub."""
+    global _down_until, _client
+    if not getattr(settings, "EVENTS_REDIS", None):
+        deliver_locally(changes)
+        return
+    if time.monotonic() >= _down_until:
+        try:
+            if _client is None:
+                import redis
+
+                _client = redis.Redis(**redis_kwargs())
+            _client.publish(channel(), encode(changes))
+            return
+        except RedisError as exc:
+            _down_until = time.monotonic() + DOWN_FOR
+            logger.warning("Redis unavailable (%s): activity changes reach this process's streams only", exc)
+    deliver_locally(changes)
 
 
-class ResilientRedisListener(RedisListener):
-    """django-eventstream's subscriber, made to survive Redis outages (see module doc)."""
+class Subscriber:
+    """Feeds the Redis channel to this process's hub, surviving Redis outages."""
 
     def __init__(self) -> None:
         from redis.asyncio import Redis
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
-        self.redis_client = Redis(**{**redis_kwargs(), "retry": Retry(NoBackoff(), 0)})
-        self.pubsub = self.redis_client.pubsub()
-        self.had_outage = False  # events may have been missed since the last subscription
-        self.heartbeat = float(settings.EVENTS_REDIS_HEARTBEAT)  # silence before a ping
+        self.client = Redis(**{**redis_kwargs(), "retry": Retry(NoBackoff(), 0)})
+        self.heartbeat = float(settings.EVENTS_REDIS_HEARTBEAT)
+        self.had_outage = False
+        self.connected = asyncio.Event()
 
-    async def start(self) -> None:
+    async def run(self) -> None:
         delay = 0.5
         while True:
             try:
-                await self.listen()
+                await self._listen()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                self.connected.clear()
                 if not self.had_outage:
-                    logger.warning("Redis relay lost (%s); streams get this process's events only; retrying", exc)
+                    logger.warning("Redis relay lost (%s); streams get this process's changes only; retrying", exc)
                 self.had_outage = True
-                with contextlib.suppress(Exception):  # the connection is already broken
-                    await self.pubsub.aclose()
-                self.pubsub = self.redis_client.pubsub()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, BACKOFF_MAX)
             else:
                 delay = 0.5
 
-    async def listen(self) -> None:
-        await self.pubsub.subscribe(CHANNEL)
-        confirmed = await self.pubsub.get_message(timeout=SOCKET_TIMEOUT)
-        if not confirmed or confirmed["type"] != "subscribe":
-            raise ConnectionError(f"no subscription confirmation from Redis: {confirmed!r}")
-        if self.had_outage:
-            stale = mark_all_streams_stale()
-            logger.warning("Redis relay back; %s open streams re-read their counts", stale)
-            self.had_outage = False
-        last_heard, pinged = time.monotonic(), False
-        while True:
-            message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-            now = time.monotonic()
-            if message is not None:
-                last_heard, pinged = now, False
-                if message["type"] == "message":
-                    try:
-                        self.dispatch(message["data"])
-                    except (ValueError, KeyError, TypeError):
-                        logger.exception("ignored a malformed event from Redis")
-            elif not pinged and now - last_heard > self.heartbeat:
-                await self.pubsub.ping()
-                pinged = True
-            elif pinged and now - last_heard > self.heartbeat + PONG_TIMEOUT:
-                raise ConnectionError("Redis did not answer a ping")
+    async def _listen(self) -> None:
+        pubsub = self.client.pubsub()
+        try:
+            await pubsub.subscribe(channel())
+            confirmed = await pubsub.get_message(timeout=SOCKET_TIMEOUT)
+            if not confirmed or confirmed["type"] != "subscribe":
+                raise ConnectionError(f"no subscription confirmation from Redis: {confirmed!r}")
+            self.connected.set()
+            if self.had_outage:
+                hub = current_hub()
+                stale = hub.refresh_all() if hub is not None else 0
+                logger.warning("Redis relay back; %s watched ranges re-read", stale)
+                self.had_outage = False
+            last_heard, pinged = time.monotonic(), False
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                now = time.monotonic()
+                if message is not None:
+                    last_heard, pinged = now, False
+                    if message["type"] == "message":
+                        try:
+                            deliver_locally(decode(message["data"]))
+                        except (ValueError, KeyError, TypeError):
+                            logger.exception("ignored a malformed announcement from Redis")
+                elif not pinged and now - last_heard > self.heartbeat:
+                    await pubsub.ping()
+                    pinged = True
+                elif pinged and now - last_heard > self.heartbeat + PONG_TIMEOUT:
+                    raise ConnectionError("Redis did not answer a ping")
+        finally:
+            with contextlib.suppress(Exception):  # the connection may already be broken
+                await pubsub.aclose()
 
-    @staticmethod
-    def dispatch(raw: bytes | str) -> None:
-        event = json.loads(raw)
-        channel = event["channel"]
-        get_listener_manager().add_to_queues(
-            channel, Event(channel, event["event_type"], event["data"], id=event["pub_id"])
-        )
+
+_subscriber_task: asyncio.Task[None] | None = None
+_subscriber: Subscriber | None = None
 
 
-def install() -> None:
-    """Swap django-eventstream's Redis clients for the bounded, resilient ones (if Redis is on)."""
-    if not getattr(settings, "EVENTSTREAM_REDIS", None):
+async def ensure_subscribed() -> None:
+    """Start this process's subscriber (once per event loop) and wait briefly for it, so
+    a stream opened right after start-up does not miss the first announcements."""
+    global _subscriber_task, _subscriber
+    if not getattr(settings, "EVENTS_REDIS", None):
         return
-    import redis
-    from django_eventstream import eventstream
-
-    eventstream.redis_client = redis.Redis(**redis_kwargs())
-    manager = get_listener_manager()
-    if not manager.redis_listener_started:
-        manager.redis_listener = ResilientRedisListener()
+    loop = asyncio.get_running_loop()
+    if _subscriber_task is None or _subscriber_task.done() or _subscriber_task.get_loop() is not loop:
+        _subscriber = Subscriber()
+        _subscriber_task = loop.create_task(_subscriber.run())
+        with contextlib.suppress(TimeoutError):  # only the first stream waits, and briefly
+            await asyncio.wait_for(_subscriber.connected.wait(), timeout=SOCKET_TIMEOUT)

@@ -1,35 +1,16 @@
-"""Reads of count snapshots (writes are in record_counts.services)."""
+"""Reads of count snapshots: their counts are read live, through the counting core."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Sequence
 
 from django.db.models import QuerySet
 
+from activities.counting import count_ranges
 from activities.models import Organization
-from lib.timeranges import DateTimeRange
+from lib.timeranges import DateTimeRange, now_to_second
 from record_counts.models import CountSnapshot
-
-
-@dataclass(frozen=True)
-class LiveCount:
-    """A snapshot's committed count, as one consistent read of its row."""
-
-    snapshot_pk: int
-    org_id: str
-    range_start: dt.datetime
-    range_end: dt.datetime
-    record_count: int
-    version: int
-
-    def is_complete(self, *, now: dt.datetime) -> bool:
-        return self.time_range.is_complete(now=now)
-
-    @property
-    def time_range(self) -> DateTimeRange:
-        return DateTimeRange(self.range_start, self.range_end)
 
 
 def count_snapshot_list() -> QuerySet[CountSnapshot]:
@@ -42,11 +23,15 @@ def count_snapshot_for_range(*, org: Organization, time_range: DateTimeRange) ->
     return CountSnapshot.objects.filter(org=org, range_start=time_range.start, range_end=time_range.end).first()
 
 
-def live_counts(*, snapshot_pks: Iterable[int]) -> list[LiveCount]:
-    """The committed counts of these snapshots, in one query (absent ones are left out)."""
-    rows = (
-        CountSnapshot.objects.filter(pk__in=sorted(set(snapshot_pks)))
-        .order_by("pk")
-        .values_list("pk", "org__org_id", "range_start", "range_end", "record_count", "version")
-    )
-    return [LiveCount(*row) for row in rows]
+def with_live_counts(snapshots: Sequence[CountSnapshot]) -> Sequence[CountSnapshot]:
+    """Give each snapshot its live count: ``record_count`` counted now, ``snapshot_at``
+    the instant it is exact as of. One query per organisation among them (a list page
+    of 100 snapshots of one organisation is one query). Not saved."""
+    by_org: dict[int, list[CountSnapshot]] = defaultdict(list)
+    for snapshot in snapshots:
+        by_org[snapshot.org_id].append(snapshot)
+    for org_pk, items in by_org.items():
+        now = now_to_second()  # before the count: the count is exact at least as of now
+        for snapshot, n in zip(items, count_ranges(org=org_pk, ranges=[s.time_range for s in items]), strict=True):
+            snapshot.record_count, snapshot.snapshot_at = n, now
+    return snapshots

@@ -1,100 +1,45 @@
 """GET /api/v1/period-record-counts/stream: live counts of one range as Server-Sent Events.
 
-The range's live CountSnapshot (created and counted on first use) is the source of
-truth; its channel gets the absolute count, with the row's version, after every
-committed change (record_counts.events). This view wraps django-eventstream's stream
-so that:
+A thin layer over this process's hub (record_counts.hub): check the parameters and the
+reader (a 400/401/403 problem before any stream starts), subscribe to the range, then
+send the current count first and every changed count after it, with a keep-alive
+comment while idle. Opening a stream writes nothing: it creates no row and takes no
+lock, so the number of people watching never makes a write slower.
 
-- bad parameters are a 400 problem before any stream starts;
-- the first event is the current count, read *after* the listener is registered, so
-  no change can fall between the count and the subscription;
-- an event is forwarded only when its version is newer than the last one forwarded:
-  a stale count (the initial read racing a change, or two publishers sending in the
-  other order than they committed) can never follow a newer one, and duplicates of
-  one version (a burst read by many publishers after it settled) go out once;
-- when django-eventstream throws events away (more than 10 pending for a slow client,
-  or events queued during its first read) the current count is re-read and sent if
-  newer, so every client ends on the exact final count;
-- a range that closes while the stream is open gets an event with ``is_complete: true``
-  within one keep-alive interval (django-eventstream sends one every 20 s when idle);
-- the stream ends when its snapshot is deleted or moved to another range (the client's
-  EventSource reconnects and watches a snapshot of its own range again);
-- no database connection is held while streaming: each read closes its own.
-
-The view is async: daphne's event loop accepts connections while the short database
-work (checking the parameters and the reader, finding the snapshot, reading a count)
-runs in a small pool of threads of its own (``DB_THREADS``), which closes its
-connections after each call. A burst of thousands of connecting screens therefore
-queues for those few threads instead of starting a thread each and racing for the
-PostgreSQL pool, and an open stream is only a coroutine and a listener.
+The view is async: daphne's event loop holds the open streams (a coroutine and a
+subscription each), while the short database work (checking the parameters and the
+reader, re-reading counts) runs in a small pool of threads of its own
+(``DB_THREADS``) that close their connections after each call, so an idle stream pins
+no database connection and a burst of connecting screens queues for a few threads.
+Why a hub of our own and not django-eventstream's listeners: docs/stream.md.
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from asgiref.sync import SyncToAsync, sync_to_async
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
-from django_eventstream.eventrequest import EventRequest
-from django_eventstream.utils import add_default_headers, sse_encode_event
-from django_eventstream.views import Listener, stream
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
 from activities.admin_scope import coordinated_orgs
+from activities.counting import count_ranges
 from activities.models import Organization
 from api_keys.access import authenticate_key
 from lib.api.access import REALM, KeyHolder, token_required
 from lib.api.exceptions import problem_response
 from lib.api.fields import range_from_query
-from lib.timeranges import DateTimeRange, now_to_second
-from record_counts.events import (
-    DELETED_EVENT,
-    EVENT_TYPE,
-    RANGE_KEY,
-    VERSION_KEY,
-    channel_for,
-    count_payload,
-    range_key,
-)
-from record_counts.selectors import LiveCount, live_counts
+from lib.timeranges import DateTimeRange, isoformat_z, now_to_second
+from record_counts import relay
+from record_counts.hub import Hub, LiveCount, Subscription, get_hub
 from record_counts.serializers import StreamQuerySerializer
-from record_counts.services import count_snapshot_for_stream
-
-
-class CountListener(Listener):
-    """Remembers that events were dropped for it (django-eventstream resets ``overflow``)."""
-
-    lost = False
-
-    @property
-    def overflow(self) -> bool:
-        return self._overflow
-
-    @overflow.setter
-    def overflow(self, value: bool) -> None:
-        self._overflow = value
-        if value:
-            self.lost = True
-
-
-@dataclass(frozen=True)
-class Watch:
-    """What one stream watches: a snapshot, as long as it holds the stream's range."""
-
-    snapshot_pk: int
-    time_range: DateTimeRange
-
-    @property
-    def key(self) -> str:
-        return range_key(self.time_range)
-
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -117,34 +62,40 @@ def _in_db_thread(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     return sync_to_async(closing, thread_sensitive=False, executor=_db_threads)
 
 
-def _read_current(snapshot_pk: int) -> LiveCount | None:
-    found = live_counts(snapshot_pks=[snapshot_pk])
-    return found[0] if found else None
+_read_counts = _in_db_thread(lambda org_pk, ranges: count_ranges(org=org_pk, ranges=ranges))
 
 
-_current = _in_db_thread(_read_current)
+def hub() -> Hub:
+    return get_hub(_read_counts, coalesce_seconds=settings.STREAM_COALESCE_SECONDS)
 
 
-def _encode(payload: dict[str, object]) -> str:
-    public = {k: v for k, v in payload.items() if k not in (VERSION_KEY, RANGE_KEY)}
-    return sse_encode_event(EVENT_TYPE, public, json_encode=True)
+def encode(count: LiveCount) -> str:
+    """One SSE event with the contract's data: ``{org_id, record_count, is_complete, timestamp}``."""
+    data = {
+        "org_id": count.org_id,
+        "record_count": count.record_count,
+        "is_complete": count.is_complete,
+        "timestamp": isoformat_z(count.timestamp),
+    }
+    return f"event: message\ndata: {json.dumps(data)}\n\n"
 
 
-@functools.lru_cache(maxsize=256)
-def _decoded(data: str) -> tuple[dict[str, Any], str]:
-    """An event's payload and its client-ready text: once per event, not once per stream."""
-    payload = json.loads(data)
-    return payload, _encode(payload)
+# Sent first: flushes the response headers at once, and the padding makes old proxies
+# and browsers that buffer the first 2 KiB of a response start delivering events.
+OPENING = ":" + " " * 2048 + "\n\n"
+KEEP_ALIVE = ": keep-alive\n\n"
 
 
 def _release_request_thread() -> None:
     """Let go of the thread Django keeps for this request while the stream idles.
 
-    Django's ASGI handler runs a request's sync steps (signals, middleware, and
-    django-eventstream's own read) in a thread of the request's own, kept until the
-    response ends: for a stream, hours of one idle thread per open screen. Dropping it
-    here is safe: asgiref starts a fresh one if a later sync step of the request needs
-    it, and shuts that one down when the request ends, as usual.
+    Django's ASGI handler runs a request's sync steps (signals, sync middleware) in a
+    thread of the request's own, kept until the response ends: for a stream, hours of
+    one idle thread per open screen (measured: 500 streams held 509 threads). Dropping
+    it is safe: asgiref starts a fresh one if a later sync step of the request needs
+    it, and shuts that one down when the request ends. This reads asgiref's
+    thread-sensitive context (documented behaviour, internal attribute names), and is
+    covered by tests/record_counts/test_stream_resources.py.
     """
     context = SyncToAsync.thread_sensitive_context.get(None)
     if context is not None:
@@ -153,63 +104,59 @@ def _release_request_thread() -> None:
             executor.shutdown(wait=False)
 
 
-def _blocks(chunk: str) -> list[tuple[str, str, str]]:
-    """Split a chunk from django-eventstream into (event type, data, raw block)."""
-    out = []
-    for block in chunk.split("\n\n"):
-        if not block.strip():
-            continue
-        kind, data = "", []
-        for line in block.split("\n"):
-            if line.startswith("event: "):
-                kind = line[len("event: ") :]
-            elif line.startswith("data:"):
-                data.append(line[len("data:") :].lstrip(" "))
-        out.append((kind, "\n".join(data), block + "\n\n"))
-    return out
+class CountEvents:
+    """The SSE body of one stream: the first count, then each change, keep-alives between.
 
+    It subscribes when the body starts (so a client gone before that leaves nothing
+    behind), and the first count is read after the subscription is registered. Django
+    calls ``close()`` when the response ends or the client disconnects (an async
+    generator has no ``close()``, and one left suspended at a ``yield`` would hold its
+    subscription until garbage collection), so the subscription goes with the client.
+    """
 
-async def _live_counts(inner: AsyncGenerator[str, None], listener: CountListener, watch: Watch) -> AsyncIterator[str]:
-    try:
-        yield await inner.__anext__()  # padding + stream-open: the listener is registered now
-        current = await _current(watch.snapshot_pk)
-        if current is None or current.time_range != watch.time_range:
-            return
-        seen = current.version
-        complete = current.is_complete(now=now_to_second())
-        yield _encode(count_payload(current))
-        _release_request_thread()
-        async for chunk in inner:
-            out: list[str] = []
-            for kind, data, raw in _blocks(chunk):
-                if kind == DELETED_EVENT:
-                    return
-                if kind != EVENT_TYPE:
-                    out.append(raw)  # keep-alives
+    def __init__(self, org: Organization, time_range: DateTimeRange, hub: Hub) -> None:
+        self.org, self.time_range, self.hub = org, time_range, hub
+        self.sub: Subscription | None = None
+        self._events = self._run()
+
+    def __aiter__(self) -> CountEvents:
+        return self
+
+    async def __anext__(self) -> str:
+        return await self._events.__anext__()
+
+    def close(self) -> None:
+        """Called by Django (in a thread) when the response ends: leave the hub."""
+        if self.sub is not None:
+            sub, self.sub = self.sub, None
+            self.hub.loop.call_soon_threadsafe(self.hub.unsubscribe, sub)
+
+    async def _run(self) -> AsyncIterator[str]:
+        keepalive = float(settings.STREAM_KEEPALIVE_SECONDS)
+        sent: tuple[int, bool] | None = None
+        sub = self.sub = self.hub.subscribe(org_pk=self.org.pk, org_id=self.org.org_id, time_range=self.time_range)
+        try:
+            yield OPENING
+            _release_request_thread()
+            while True:
+                try:
+                    # Not asyncio.wait_for: cancelled by Django when the client goes, its
+                    # cancel path left the request hanging until daphne killed it (measured).
+                    async with asyncio.timeout(keepalive):
+                        await sub.wake.wait()
+                except TimeoutError:
+                    if sent is not None and not sent[1] and sub.time_range.is_complete(now=now_to_second()):
+                        self.hub.refresh(sub)  # the range has closed: send is_complete true
+                    yield KEEP_ALIVE
                     continue
-                payload, encoded = _decoded(data)
-                if payload.get(RANGE_KEY) != watch.key:
-                    return  # the snapshot was moved to another range
-                if payload.get(VERSION_KEY, -1) <= seen:
-                    continue  # stale or already sent
-                seen, complete = payload[VERSION_KEY], payload["is_complete"]
-                out.append(encoded)
-            # django-eventstream yields an empty chunk after it has thrown events away:
-            # on overflow, and for events queued while it first read (views.py "FIXME").
-            closed_now = not complete and watch.time_range.is_complete(now=now_to_second())
-            if listener.lost or not chunk or closed_now:
-                listener.lost = False
-                current = await _current(watch.snapshot_pk)
-                if current is None or current.time_range != watch.time_range:
-                    return
-                if current.version > seen or (closed_now and current.version == seen):
-                    seen, complete = current.version, current.is_complete(now=now_to_second())
-                    out.append(_encode(count_payload(current)))
-                _release_request_thread()  # django-eventstream's re-read may have started one
-            if out:
-                yield "".join(out)
-    finally:
-        await inner.aclose()  # unregisters the listener
+                sub.wake.clear()
+                latest = sub.latest
+                if latest is not None and latest.state != sent:
+                    sent = latest.state
+                    yield encode(latest)
+        finally:
+            self.sub = None
+            self.hub.unsubscribe(sub)
 
 
 def _unauthorized(detail: str) -> HttpResponse:
@@ -243,27 +190,27 @@ def _may_read(request: HttpRequest, reader: KeyHolder | None, org: Organization)
     return coordinated_orgs(request).filter(pk=org.pk).exists()
 
 
-def _open(request: HttpRequest) -> Watch | HttpResponse:
+def _open(request: HttpRequest) -> tuple[Organization, DateTimeRange] | HttpResponse:
     """What a new stream watches, or the problem response to answer instead."""
-    reader = _stream_reader(request)
-    if isinstance(reader, HttpResponse):
-        return reader
-    query = StreamQuerySerializer(data=request.GET.dict())
     try:
-        query.is_valid(raise_exception=True)
-        time_range = range_from_query(request.GET)
-    except ValidationError as exc:
-        fields = ", ".join(exc.detail) if isinstance(exc.detail, dict) else ""
-        return problem_response(400, f"Invalid input: {fields}.", errors=exc.detail)
-    if not _may_read(request, reader, query.validated_data["org_id"]):
-        return problem_response(403, "This API key may not access this organisation's data.")
-    try:
-        snapshot = count_snapshot_for_stream(org=query.validated_data["org_id"], time_range=time_range)
+        reader = _stream_reader(request)
+        if isinstance(reader, HttpResponse):
+            return reader
+        query = StreamQuerySerializer(data=request.GET.dict())
+        try:
+            query.is_valid(raise_exception=True)
+            time_range = range_from_query(request.GET)
+        except ValidationError as exc:
+            fields = ", ".join(exc.detail) if isinstance(exc.detail, dict) else ""
+            return problem_response(400, f"Invalid input: {fields}.", errors=exc.detail)
+        org = query.validated_data["org_id"]
+        if not _may_read(request, reader, org):
+            return problem_response(403, "This API key may not access this organisation's data.")
     except (OperationalError, InterfaceError):
         unavailable = problem_response(503, "The database is unavailable; retry shortly.")
         unavailable["Retry-After"] = "5"
         return unavailable
-    return Watch(snapshot.pk, time_range)
+    return org, time_range
 
 
 _open_in_db_thread = _in_db_thread(_open)
@@ -274,22 +221,9 @@ async def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResp
     opened = await _open_in_db_thread(request)
     if isinstance(opened, HttpResponse):
         return opened
-    response = StreamingHttpResponse(count_events(opened), content_type="text/event-stream")
-    add_default_headers(response, request=request)
+    org, time_range = opened
+    await relay.ensure_subscribed()
+    response = StreamingHttpResponse(CountEvents(org, time_range, hub()), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass events through unbuffered
     return response
-
-
-def count_events(watch: Watch) -> AsyncIterator[str]:
-    """The SSE body of one stream: registers a listener on the snapshot's channel."""
-    # Built by hand rather than from the request: no session or user lookup (no query),
-    # and a Last-Event-ID from an earlier connection is irrelevant (the current count
-    # comes first anyway).
-    event_request = EventRequest()
-    event_request.channels = {channel_for(watch.snapshot_pk)}
-    event_request.channel_last_ids = {}
-    event_request.is_next = event_request.is_recover = False
-    event_request.user = None
-    listener = CountListener()
-    listener.user_id = "anonymous"
-    listener.channels = event_request.channels
-    return _live_counts(stream(event_request, listener), listener, watch)

@@ -44,6 +44,15 @@ class CountSnapshotViewSet(SnapshotViewSet):
     filterset_class = CountSnapshotFilter
     public_id = COUNT_SNAPSHOT_ID
 
+    # Counts are read live: one counting query per organisation on the page.
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.with_live_counts(page)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        (snapshot,) = selectors.with_live_counts([self.get_object()])
+        return Response(self.get_serializer(snapshot).data)
+
     @extend_schema(
         summary="Count records of an organisation in a range, exactly, now",
         request=CountCreateSerializer,

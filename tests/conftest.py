@@ -99,3 +99,11 @@ def _empty_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+def live_count(snapshot: Any) -> int:
+    """A count snapshot's record_count as every reader sees it: counted live by the core."""
+    from record_counts.models import CountSnapshot
+    from record_counts.selectors import with_live_counts
+
+    return with_live_counts([CountSnapshot.objects.get(pk=snapshot.pk)])[0].record_count

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from activities.models import Activity, Organization
 from record_counts.models import CountSnapshot
+from tests.conftest import live_count
 
 UTC = dt.UTC
 
@@ -97,8 +98,7 @@ def test_admin_add_is_in_oslo_time_and_updates_live_counts(admin_user, client_fo
     assert response.status_code == 302, response.content[:2000]
     created = Activity.objects.get(activity_id="act-admin")
     assert created.recorded_at == dt.datetime(2026, 1, 10, 10, tzinfo=UTC)  # 11:00 Oslo = 10:00 UTC
-    snapshot.refresh_from_db()
-    assert snapshot.record_count == 1
+    assert live_count(snapshot) == 1
 
 
 def test_admin_bulk_delete_updates_live_counts(admin_user, client_for, org, both):
@@ -116,8 +116,7 @@ def test_admin_bulk_delete_updates_live_counts(admin_user, client_for, org, both
     )
     assert response.status_code == 302
     assert not Activity.objects.filter(pk=mine.pk).exists()
-    snapshot.refresh_from_db()
-    assert snapshot.record_count == 0
+    assert live_count(snapshot) == 0
 
 
 @pytest.mark.parametrize(

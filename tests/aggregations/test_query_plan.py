@@ -1,16 +1,17 @@
-"""On PostgreSQL the selectors' own grouped counts are index-only scans on the covering index."""
+"""On PostgreSQL the counting core's own queries are index-only scans on the covering index."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection
 
+from activities.counting import BREAKDOWN, count_ranges, tally
 from activities.models import Activity, Organization
-from activities.selectors import activity_breakdown, activity_breakdowns
 from lib.timeranges import parse_range
 from tests.conftest import postgres_only
 
@@ -41,7 +42,8 @@ def vacuumed_org(transactional_db: Any) -> Organization:
 
 
 def plan_of(call: Callable[[], Any]) -> str:
-    """EXPLAIN ANALYZE the one statement ``call`` sends, exactly as it sends it."""
+    """EXPLAIN (ANALYZE, BUFFERS) the one statement ``call`` sends, exactly as it sends it
+    (SQL and parameters as handed to the driver)."""
     statements: list[tuple[str, Any]] = []
 
     def capture(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
@@ -50,31 +52,52 @@ def plan_of(call: Callable[[], Any]) -> str:
 
     with connection.execute_wrapper(capture):
         call()
-    assert len(statements) == 1, statements  # one grouped query, whatever the breakdowns
+    assert len(statements) == 1, statements  # one query, however many ranges and groups
     sql, params = statements[0]
     with connection.cursor() as cursor:
         # A test table is small enough for a sequential scan to win; the real one is not.
         # With it off, the plan shows whether the index is usable index-only at all.
         cursor.execute("SET enable_seqscan = off")
         try:
-            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", params)
             return "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("RESET enable_seqscan")
 
 
+def assert_index_only(plan: str, *, scans: int) -> None:
+    """Every one of ``scans`` table accesses is an index-only scan of the covering index
+    that never visits the heap."""
+    assert plan.count(f"Index Only Scan using {INDEX}") == scans, plan
+    assert "Seq Scan" not in plan and "Bitmap Heap Scan" not in plan, plan
+    fetches = re.findall(r"Heap Fetches: (\d+)", plan)
+    assert fetches == ["0"] * scans, plan
+
+
+RANGES = [Q1, parse_range("2026-01-01", "2026-01-31"), parse_range("2026-03-01", "2026-06-30")]
+
+
 @postgres_only
-def test_breakdown_is_an_index_only_scan_on_the_covering_index(vacuumed_org):
-    plan = plan_of(lambda: activity_breakdown(org=vacuumed_org, time_range=Q1))
-    assert f"Index Only Scan using {INDEX}" in plan, plan
-    assert "Heap Fetches: 0" in plan, plan
+def test_grouped_tally_of_one_range_is_an_index_only_scan_on_the_covering_index(vacuumed_org):
+    plan = plan_of(lambda: tally(org=vacuumed_org, ranges=[Q1], group_by=BREAKDOWN))
+    assert_index_only(plan, scans=1)
     expected = Activity.objects.for_org(vacuumed_org).in_range(Q1).count()
-    assert activity_breakdown(org=vacuumed_org, time_range=Q1).activity_count == expected > 0
+    [result] = tally(org=vacuumed_org, ranges=[Q1], group_by=BREAKDOWN)
+    assert result.activity_count == expected > 0
 
 
 @postgres_only
-def test_batched_breakdowns_are_an_index_only_scan_too(vacuumed_org):
-    ranges = [Q1, parse_range("2026-01-01", "2026-01-31"), parse_range("2026-03-01", "2026-06-30")]
-    plan = plan_of(lambda: activity_breakdowns(org=vacuumed_org, time_ranges=ranges))
-    assert f"Index Only Scan using {INDEX}" in plan, plan
-    assert "Heap Fetches: 0" in plan, plan
+def test_grouped_tally_of_many_ranges_is_an_index_only_scan_per_range(vacuumed_org):
+    plan = plan_of(lambda: tally(org=vacuumed_org, ranges=RANGES, group_by=BREAKDOWN))
+    assert_index_only(plan, scans=len(RANGES))
+    expected = [Activity.objects.for_org(vacuumed_org).in_range(r).count() for r in RANGES]
+    assert [t.activity_count for t in tally(org=vacuumed_org, ranges=RANGES, group_by=BREAKDOWN)] == expected
+
+
+@postgres_only
+def test_count_ranges_is_an_index_only_scan_per_range(vacuumed_org):
+    plan = plan_of(lambda: count_ranges(org=vacuumed_org, ranges=RANGES))
+    assert_index_only(plan, scans=len(RANGES))
+    expected = [Activity.objects.for_org(vacuumed_org).in_range(r).count() for r in RANGES]
+    assert count_ranges(org=vacuumed_org, ranges=RANGES) == expected
+    assert all(n > 0 for n in expected)

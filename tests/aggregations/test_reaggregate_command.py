@@ -87,7 +87,7 @@ def test_counts_option_refreshes_count_snapshots(world, org):
     )
     out = run("--all", "--counts")
     assert "Count snapshots: 1 checked, 1 changed, 0 failed" in out
-    cs.refresh_from_db()
+    cs.refresh_from_db()  # the stored figure, repaired
     assert cs.record_count == Activity.objects.for_org(org).in_range(cs.time_range).count() == 2
 
 

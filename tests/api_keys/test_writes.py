@@ -59,7 +59,7 @@ def state() -> tuple[Any, ...]:
     return (
         sorted(Activity.objects.values_list("activity_id", "org_id", "participant_count", "activity_type")),
         sorted(AggregationSnapshot.objects.values_list("pk", "org_id", "snapshot_at")),
-        sorted(CountSnapshot.objects.values_list("pk", "org_id", "snapshot_at", "version")),
+        sorted(CountSnapshot.objects.values_list("pk", "org_id", "snapshot_at", "record_count")),
     )
 
 

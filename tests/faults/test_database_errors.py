@@ -33,10 +33,10 @@ def test_an_unavailable_database_is_a_503_problem_with_retry_after(api, org, mon
 
 @pytest.mark.django_db(transaction=True)  # the stream's own threads must see the organisation
 def test_the_stream_answers_503_before_opening(api, org, monkeypatch):
-    def unavailable(**kwargs):
+    def unavailable(request):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(stream_view, "count_snapshot_for_stream", unavailable)
+    monkeypatch.setattr(stream_view, "_stream_reader", unavailable)
     response = api.get(
         "/api/v1/period-record-counts/stream", {"org_id": org.org_id, "start": "2026-01-01", "end": "2026-03-31"}
     )

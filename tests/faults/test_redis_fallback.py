@@ -1,39 +1,41 @@
-"""When publishing to Redis fails, events go to this process's streams; writes never fail."""
+"""When publishing to Redis fails, changes go to this process's streams; writes never fail."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from activities import services
-from lib.timeranges import parse_range
-from record_counts import events, relay
-from record_counts.services import count_snapshot_upsert
+from activities.events import ActivitiesChanged
+from record_counts import relay
 
-YEAR = parse_range("2026-01-01T00:00:00Z", "2026-12-31T23:59:59Z")
+
+class FailingRedis:
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+        self.attempts = 0
+
+    def publish(self, channel: str, message: str) -> int:
+        self.attempts += 1
+        raise self.exc
 
 
 @pytest.fixture
-def redis_fails(monkeypatch):
-    attempts: list[str] = []
-
-    def fail(channel, kind, data):
-        attempts.append(channel)
-        raise RedisConnectionError("Connection refused")
-
-    monkeypatch.setattr(events, "send_event", fail)
+def redis_fails(monkeypatch, settings):
+    settings.EVENTS_REDIS = {"host": "127.0.0.1", "port": 6379}
+    client = FailingRedis(RedisConnectionError("Connection refused"))
+    monkeypatch.setattr(relay, "_client", client)
     monkeypatch.setattr(relay, "_down_until", 0.0)
-    return attempts
+    return client
 
 
 @pytest.fixture
 def local(monkeypatch):
-    delivered: list[tuple[str, str, dict]] = []
-    monkeypatch.setattr(relay, "deliver_locally", lambda c, k, d: delivered.append((c, k, json.loads(d))))
+    delivered: list[list[ActivitiesChanged]] = []
+    monkeypatch.setattr(relay, "deliver_locally", delivered.append)
     return delivered
 
 
@@ -44,43 +46,47 @@ def add(org, minute):
 
 def test_a_failed_publish_is_delivered_in_process(org, redis_fails, local, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        snapshot = count_snapshot_upsert(org=org, time_range=YEAR)
-    with django_capture_on_commit_callbacks(execute=True):
         add(org, 1)
-    assert [(c, k, d["record_count"]) for c, k, d in local] == [
-        (events.channel_for(snapshot.pk), "message", 0),
-        (events.channel_for(snapshot.pk), "message", 1),
-    ]
-    assert len(redis_fails) == 1  # after one failure Redis is skipped for a moment
+    with django_capture_on_commit_callbacks(execute=True):
+        add(org, 2)
+    at = [dt.datetime(2026, 2, 1, 10, m, tzinfo=dt.UTC) for m in (1, 2)]
+    assert local == [[ActivitiesChanged(org.pk, ((at[0], at[0]),))], [ActivitiesChanged(org.pk, ((at[1], at[1]),))]]
+    assert redis_fails.attempts == 1  # after one failure Redis is skipped for a moment
 
 
 def test_redis_is_tried_again_after_the_pause(org, redis_fails, local, django_capture_on_commit_callbacks, monkeypatch):
     with django_capture_on_commit_callbacks(execute=True):
-        count_snapshot_upsert(org=org, time_range=YEAR)
+        add(org, 1)
     monkeypatch.setattr(relay, "_down_until", 0.0)  # DOWN_FOR has passed
     with django_capture_on_commit_callbacks(execute=True):
-        add(org, 1)
-    assert len(redis_fails) == 2 and len(local) == 2
+        add(org, 2)
+    assert redis_fails.attempts == 2 and len(local) == 2
 
 
-def test_a_deletion_is_delivered_in_process_too(org, redis_fails, local):
-    events.publish_deleted(7)
-    assert local == [(events.channel_for(7), events.DELETED_EVENT, {})]
-
-
-def test_a_publish_timeout_is_a_fallback_not_an_error(org, monkeypatch, local):
+def test_a_publish_timeout_is_a_fallback_not_an_error(org, monkeypatch, settings, local):
+    settings.EVENTS_REDIS = {"host": "127.0.0.1", "port": 6379}
     monkeypatch.setattr(relay, "_down_until", 0.0)
+    monkeypatch.setattr(relay, "_client", FailingRedis(RedisTimeoutError("Timeout reading from socket")))
+    change = [ActivitiesChanged(1, ((dt.datetime(2026, 1, 1, tzinfo=dt.UTC),) * 2,))]
+    relay.announce(change)
+    assert local == [change]
 
-    def hang(channel, kind, data):
-        raise RedisTimeoutError("Timeout reading from socket")
 
-    monkeypatch.setattr(events, "send_event", hang)
-    events._send("c", "message", {"n": 1})
-    assert local == [("c", "message", {"n": 1})]
+def test_without_redis_changes_go_straight_to_this_process(org, settings, local, django_capture_on_commit_callbacks):
+    settings.EVENTS_REDIS = None
+    with django_capture_on_commit_callbacks(execute=True):
+        add(org, 3)
+    assert [c.org_pk for changes in local for c in changes] == [org.pk]
 
 
 def test_publishing_client_is_bounded(settings):
-    settings.EVENTSTREAM_REDIS = {"host": "127.0.0.1", "port": 6379, "socket_connect_timeout": 30}
+    settings.EVENTS_REDIS = {"host": "127.0.0.1", "port": 6379, "socket_connect_timeout": 30}
     kwargs = relay.redis_kwargs()
     assert kwargs["socket_connect_timeout"] <= 1 and kwargs["socket_timeout"] <= 1
     assert kwargs["retry"].get_retries() <= 1
+
+
+def test_announcements_survive_the_trip_through_redis_encoding():
+    at = dt.datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=dt.UTC)
+    changes = [ActivitiesChanged(3, ((at, at), (at, at + dt.timedelta(days=1))))]
+    assert relay.decode(relay.encode(changes)) == changes

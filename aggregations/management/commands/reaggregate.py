@@ -22,7 +22,7 @@ from activities.models import Organization
 from aggregations.models import AggregationSnapshot
 from aggregations.services import ReaggregateResult, snapshots_reaggregate
 from lib.locks import single_run
-from lib.timeranges import ONE_SECOND
+from lib.timeranges import closed_q
 from record_counts.models import CountSnapshot
 from record_counts.services import count_snapshots_refresh
 
@@ -98,7 +98,7 @@ class Command(BaseCommand):
         if options["org"]:
             qs = qs.filter(org__org_id__in=options["org"])
         if options["open_only"]:
-            qs = qs.filter(range_end__gt=now - ONE_SECOND)
+            qs = qs.filter(closed_q("range_end", now=now, closed=False))
         if older_than is not None:
             qs = qs.filter(snapshot_at__lt=now - older_than)
         return qs

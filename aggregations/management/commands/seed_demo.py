@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from activities import services
+from activities.counting import count_activities
 from activities.models import Activity, Organization
-from activities.selectors import activity_count
 from aggregations.models import SubmittedPeriod
 from lib.timeranges import local_dates_range, now_to_second
 
@@ -79,6 +79,6 @@ class Command(BaseCommand):
             period_end=end,
             submitted_at=now_to_second(),
             submitted_by="demo-coordinator",
-            activity_count=activity_count(org=org, time_range=time_range),
+            activity_count=count_activities(org=org, time_range=time_range),
         )
         self.stdout.write(f"{org.org_id}: submitted period {start}..{end}")

@@ -1,0 +1,124 @@
+"""The one gateway for "activities changed": writers announce, listeners react.
+
+Every write path in ``activities.services`` calls ``announce_on_commit`` with the
+organisations and instants it touched (an instant left and an instant arrived for a
+move). Once the transaction commits, every listener registered with ``subscribe``
+(from an ``AppConfig.ready()``: the stream's relay, any cache) is called once with
+one ``ActivitiesChanged`` per organisation, however many batches or rows the
+transaction wrote. A rolled-back transaction announces nothing. Listeners never run
+inside the writer's transaction, and a failing listener never fails the write: the
+write has committed.
+
+Instants are coalesced into at most ``MAX_SPANS`` spans per organisation (a 800,000-row
+import announces a few dozen spans, not 800,000 instants). A span is inclusive at both
+ends and covers every changed instant, so "does this range hold a changed instant"
+answered from spans can say yes when the truth is no, never the other way round: a
+listener may re-read a count that did not change, and never misses one that did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import heapq
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+MAX_SPANS = 32
+
+Span = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass(frozen=True)
+class ActivitiesChanged:
+    """One organisation's committed change: the spans holding every instant that changed."""
+
+    org_pk: int
+    spans: tuple[Span, ...]
+
+    def touches(self, start: dt.datetime, end_exclusive: dt.datetime) -> bool:
+        """Whether a range ``start <= t < end_exclusive`` may hold a changed instant."""
+        return any(start <= last and first < end_exclusive for first, last in self.spans)
+
+
+Listener = Callable[[list[ActivitiesChanged]], None]
+_listeners: list[Listener] = []
+
+
+def subscribe(listener: Listener) -> None:
+    """Call ``listener`` after every commit that changed activities (idempotent)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def unsubscribe(listener: Listener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+_PENDING = "_activities_changed_pending"
+
+
+def announce_on_commit(points: Iterable[tuple[int, dt.datetime]]) -> None:
+    """Announce these (organisation pk, instant) points once the transaction commits.
+
+    Coalesced per transaction: calls from many batches of one transaction add to one
+    pending set, sent once. Every call registers a callback (a savepoint rollback may
+    discard an earlier one); the first to run sends everything pending and the others
+    find nothing to do. Outside a transaction it sends at once.
+    """
+    conn = transaction.get_connection()
+    pending: dict[int, list[Span]] = conn.__dict__.setdefault(_PENDING, defaultdict(list))
+    added: dict[int, list[Span]] = defaultdict(list)
+    for org_pk, instant in points:
+        added[org_pk].append((instant, instant))
+    for org_pk, spans in added.items():
+        # Coalesced as it grows, so a long import keeps a few spans, not every instant.
+        pending[org_pk] = list(coalesce([*pending[org_pk], *spans]))
+    if pending:
+        transaction.on_commit(functools.partial(_flush, pending))
+
+
+def _flush(pending: dict[int, list[Span]]) -> None:
+    if not pending:
+        return
+    changes = [ActivitiesChanged(org_pk, tuple(spans)) for org_pk, spans in sorted(pending.items())]
+    pending.clear()
+    send(changes)
+
+
+def send(changes: list[ActivitiesChanged]) -> None:
+    """Hand committed changes to every listener (the after-commit half of the gateway)."""
+    for listener in list(_listeners):
+        try:
+            listener(changes)
+        except Exception:  # the write has committed: never fail it now
+            logger.exception("a listener of activity changes failed")
+
+
+def coalesce(spans: Iterable[Span], *, max_spans: int = MAX_SPANS) -> tuple[Span, ...]:
+    """Sorted, disjoint spans covering every given span, at most ``max_spans`` of them,
+    merged across the smallest gaps so that a range far from every change stays
+    untouched."""
+    merged: list[Span] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    if len(merged) <= max_spans:
+        return tuple(merged)
+    # Keep the max_spans - 1 widest gaps; close every other one.
+    widest = heapq.nlargest(max_spans - 1, range(1, len(merged)), key=lambda i: merged[i][0] - merged[i - 1][1])
+    out: list[Span] = []
+    begin = 0
+    for cut in [*sorted(widest), len(merged)]:
+        out.append((merged[begin][0], merged[cut - 1][1]))
+        begin = cut
+    return tuple(out)
