@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('record_counts', '0003_count_version'),
+        ("record_counts", "0003_count_version"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='countsnapshot',
-            name='version',
+            model_name="countsnapshot",
+            name="version",
         ),
     ]
