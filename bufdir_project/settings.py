@@ -1,7 +1,7 @@
 """Settings for the Bufdir reporting service, read from environment variables.
 
 One file on purpose (see STYLE.md): every knob is an environment variable with a
-safe default, listed in `.env.example` and the README.
+safe default, listed in docs/configuration.md (an example in `.env.example`).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ MISDIRECTED = {
     "title": "Misdirected Request",
     "status": 421,
     "detail": "The live count stream is served by the stream (ASGI) process, not this WSGI "
-    "worker: route /api/v1/period-record-counts/stream to it (see the README, Production layout).",
+    "worker: route /api/v1/period-record-counts/stream to it (see docs/deployment.md).",
 }
 
 django_application = get_wsgi_application()

@@ -3,8 +3,9 @@ within a window, and further attempts are refused with 429 until the window has 
 
 Counted in Django's default cache (per process unless a shared cache is configured).
 Keyed by IP *and* user name, so one attacker cannot lock every user out and a shared
-proxy address does not lock out other users; behind a proxy, serve with
-``daphne --proxy-headers`` so REMOTE_ADDR is the client's address.
+proxy address does not lock out other users. Behind a proxy REMOTE_ADDR is the proxy's
+address under gunicorn (which serves admin in production), so the limit is then per
+user name only: see docs/security.md.
 """
 
 from __future__ import annotations

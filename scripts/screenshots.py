@@ -1,4 +1,4 @@
-"""Screenshots for the README's "For coordinators", taken from the running app.
+"""Screenshots for docs/coordinators.md, taken from the running app.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
