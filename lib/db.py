@@ -9,7 +9,8 @@ answers them. So the client bounds every wait too:
 
 - :class:`GuardedConnection` (the pool's ``connection_class``) gives each blocking
   wait on the socket (a query, a fetch, COMMIT, ROLLBACK, the pool's check of an idle
-  connection) a deadline of ``DB_STATEMENT_TIMEOUT`` + :data:`CLIENT_MARGIN` seconds:
+  connection, the latter at most :data:`CHECK_DEADLINE`) a deadline of
+  ``DB_STATEMENT_TIMEOUT`` + :data:`CLIENT_MARGIN` seconds:
   by then the server's own timeout has had its chance. When it expires the connection
   is closed (so the pool discards it, never hands it out again) and
   ``OperationalError`` is raised: a 503 problem in the API, "unavailable" in
@@ -42,6 +43,8 @@ from psycopg import errors
 # Seconds the client waits beyond the server's statement_timeout before it gives up on
 # the link: enough for the server's "canceling statement" error to arrive.
 CLIENT_MARGIN = 2.0
+# Seconds the pool's check of an idle connection may take (see GuardedConnection.execute).
+CHECK_DEADLINE = 2.0
 
 # The client deadline in force in this context: seconds, 0 for none, None for the default.
 _client_deadline: ContextVar[float | None] = ContextVar("db_client_deadline", default=None)
@@ -65,6 +68,18 @@ def current_deadline() -> float:
 
 class GuardedConnection(psycopg.Connection[Any]):
     """A psycopg connection whose every wait on the server is bounded (see the module doc)."""
+
+    def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query, str) and not query:
+            # psycopg_pool's check of an idle connection before handing it out (Django
+            # runs no empty query): one empty round trip, which a live server answers in
+            # a millisecond. Bounded by CHECK_DEADLINE rather than the statement's
+            # deadline, so a frozen link fails it quickly and the request falls back to
+            # waiting for a fresh connection within DB_POOL_TIMEOUT.
+            deadline = current_deadline()
+            with client_timeout(min(deadline, CHECK_DEADLINE) if deadline > 0 else CHECK_DEADLINE):
+                return super().execute(query, *args, **kwargs)
+        return super().execute(query, *args, **kwargs)
 
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
         deadline = current_deadline()

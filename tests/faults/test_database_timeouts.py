@@ -16,10 +16,10 @@ import httpx
 import psycopg
 import pytest
 from django.db import connection
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from activities.models import Organization
-from lib.db import CLIENT_MARGIN, GuardedConnection, client_timeout
+from lib.db import CHECK_DEADLINE, CLIENT_MARGIN, GuardedConnection, client_timeout, current_deadline
 from tests.conftest import postgres_only
 from tests.faults.conftest import database_url_via
 from tests.faults.proxy import TcpProxy
@@ -109,6 +109,27 @@ def test_a_query_in_flight_when_the_link_freezes_fails_within_the_deadline_and_i
             with pool.connection() as fresh:
                 assert fresh is not conn
                 assert fresh.execute("SELECT 2").fetchone() == (2,)
+    finally:
+        pg_proxy.up()
+        pool.close()
+
+
+def test_the_pools_check_of_an_idle_connection_is_bounded_by_the_short_check_deadline(pg_proxy: TcpProxy):
+    """Not by the statement's deadline (12 s by default): a request on a frozen link
+    spends at most CHECK_DEADLINE on a stale pooled connection, then waits for a fresh one."""
+    s = connection.settings_dict
+    conninfo = f"host=127.0.0.1 port={pg_proxy.port} user={s['USER']} dbname={s['NAME']} connect_timeout=1"
+    check = ConnectionPool.check_connection
+    pool = ConnectionPool(conninfo, connection_class=GuardedConnection, min_size=1, check=check, timeout=1, open=True)
+    try:
+        pool.wait(5)
+        assert current_deadline() > CHECK_DEADLINE + 1
+        pg_proxy.freeze()
+        started = time.monotonic()
+        with pytest.raises(PoolTimeout):
+            pool.getconn()
+        assert time.monotonic() - started < CHECK_DEADLINE + 0.5
+        assert pool.get_stats().get("connections_lost") == 1  # the stale connection was dropped
     finally:
         pg_proxy.up()
         pool.close()
