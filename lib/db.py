@@ -8,10 +8,10 @@ wait on the socket forever; TCP keepalives do not help while the peer's kernel s
 answers them. So the client bounds every wait too:
 
 - :class:`GuardedConnection` (the pool's ``connection_class``) gives each blocking
-  wait on the socket (a query, a fetch, COMMIT, ROLLBACK, the pool's check of an idle
-  connection, the latter at most :data:`CHECK_DEADLINE`) a deadline of
-  ``DB_STATEMENT_TIMEOUT`` + :data:`CLIENT_MARGIN` seconds:
-  by then the server's own timeout has had its chance. When it expires the connection
+  wait on the socket (a query, a fetch, COMMIT, ROLLBACK) a deadline of
+  ``DB_STATEMENT_TIMEOUT`` + :data:`CLIENT_MARGIN` seconds, by when the server's own
+  timeout has had its chance (the pool's check of an idle connection gets
+  :data:`CHECK_DEADLINE`). When it expires the connection
   is closed (so the pool discards it, never hands it out again) and
   ``OperationalError`` is raised: a 503 problem in the API, "unavailable" in
   ``/healthz``. All in the calling thread: no timer thread, no lock, no race with a
