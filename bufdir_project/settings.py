@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from lib.db import GuardedConnection
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -128,6 +130,13 @@ TEMPLATES = [
 
 # Database: DATABASE_URL, or a SQLite file in the project when it is absent.
 DATABASE_URL = env_str("DATABASE_URL")
+# PostgreSQL time limits, in seconds (0 = none); see docs/database-timeouts.md. The web
+# limits apply to every connection; management commands that run long (import,
+# reaggregate) switch to DB_COMMAND_STATEMENT_TIMEOUT for their session.
+DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 10)
+DB_LOCK_TIMEOUT = env_int("DB_LOCK_TIMEOUT", 5)
+DB_IDLE_IN_TRANSACTION_TIMEOUT = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT", 60)
+DB_COMMAND_STATEMENT_TIMEOUT = env_int("DB_COMMAND_STATEMENT_TIMEOUT", 0)
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
@@ -140,15 +149,44 @@ if DATABASE_URL:
     }
     DB_POOL_MAX = env_int("DB_POOL_MAX", 10)
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
         # An unreachable server fails the connection attempt after this many seconds
         # instead of the OS's TCP timeout (minutes): a database outage is a quick 503.
-        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
+        _options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
+        # Server-side limits for every web session (docs/database-timeouts.md): a slow
+        # statement or a wait on a row lock is an error (a 503) well before gunicorn's
+        # 30 s worker timeout, and a session left idle inside a transaction (a worker
+        # whose link froze after BEGIN) is ended, releasing its row locks. Startup
+        # options, so they hold from the first statement; commands lift the first two
+        # (lib.db.long_running). Behind PgBouncer set them on the role instead.
+        _limits = {
+            "statement_timeout": DB_STATEMENT_TIMEOUT,
+            "lock_timeout": DB_LOCK_TIMEOUT,
+            "idle_in_transaction_session_timeout": DB_IDLE_IN_TRANSACTION_TIMEOUT,
+        }
+        _options["options"] = " ".join(
+            [_options.get("options", ""), *(f"-c {name}={seconds * 1000}" for name, seconds in _limits.items())]
+        ).strip()
+        # A peer that vanished (host down, connection state lost in a firewall) is
+        # noticed by keepalive probes after idle + interval x count seconds, and unacked
+        # data gives up after tcp_user_timeout, instead of the kernel's two hours / 15
+        # minutes. They cannot notice a link whose far end still ACKs: the client-side
+        # deadline in lib.db covers that.
+        _options.setdefault("keepalives", 1)
+        _options.setdefault("keepalives_idle", env_int("DB_TCP_KEEPALIVES_IDLE", 10))
+        _options.setdefault("keepalives_interval", env_int("DB_TCP_KEEPALIVES_INTERVAL", 5))
+        _options.setdefault("keepalives_count", env_int("DB_TCP_KEEPALIVES_COUNT", 3))
+        _options.setdefault("tcp_user_timeout", env_int("DB_TCP_USER_TIMEOUT", 25) * 1000)  # libpq takes ms
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX > 0:
         # A bounded pool per process (psycopg_pool): a burst of requests waits for a
         # connection instead of exhausting PostgreSQL's max_connections (measured: 400
         # streams connecting at once did, without it), and connecting costs nothing.
         # A view "closing" its connection returns it here, so idle streams pin none.
         DATABASES["default"]["OPTIONS"]["pool"] = {
+            # Every wait on the server (query, COMMIT, the pool's check) is bounded by
+            # DB_STATEMENT_TIMEOUT + 2 s on the client, and a connection that overran is
+            # closed and dropped by the pool: a frozen link is a 503, not a hang.
+            "connection_class": GuardedConnection,
             "min_size": env_int("DB_POOL_MIN", 1),
             "max_size": DB_POOL_MAX,
             # How long a request waits for a connection; during a database outage this

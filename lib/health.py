@@ -6,7 +6,10 @@
   of rotation for it (that would turn a Redis outage into a full outage). Monitor
   ``checks.redis`` instead.
 
-Each check is bounded (pool wait and connect timeout for the database, 1 s for Redis).
+Each check is bounded: for the database the pool wait (``DB_POOL_TIMEOUT``) plus
+:data:`DATABASE_TIMEOUT` for any one answer (the pool's check of an idle connection, the
+query), so a frozen database link is "unavailable" within seconds, never a hang and
+never a stale "ok" (lib.db); for Redis 1 s.
 With a PostgreSQL pool, ``pool`` shows this process's pool: its size, idle connections,
 requests waiting now, and since start how many requests waited and how many timed out
 (a growing ``timeouts`` with a healthy database means ``DB_POOL_MAX`` is too small).
@@ -21,10 +24,16 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from lib.db import client_timeout
+
+# Seconds the database may take to answer one round trip of the check; a healthy one
+# answers ``SELECT 1`` in a millisecond.
+DATABASE_TIMEOUT = 2.0
+
 
 def _database_ok() -> bool:
     try:
-        with connection.cursor() as cursor:
+        with client_timeout(DATABASE_TIMEOUT), connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
     except Exception:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from activities.importing import BATCH_SIZE, ImportFileError, ImportResult, import_activities
+from lib.db import long_running_command
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Only check the file.")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
 
+    @long_running_command  # lifts the web statement/lock timeouts (DB_COMMAND_STATEMENT_TIMEOUT)
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if options["batch_size"] < 1:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from activities.models import Organization
 from aggregations.models import AggregationSnapshot
 from aggregations.services import ReaggregateResult, snapshots_reaggregate
+from lib.db import long_running_command
 from lib.locks import single_run
 from lib.timeranges import closed_q
 from record_counts.models import CountSnapshot
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         parser.add_argument("--counts", action="store_true", help="Also refresh count snapshots.")
         parser.add_argument("--dry-run", action="store_true", help="Count and report; write nothing.")
 
+    @long_running_command  # lifts the web statement/lock timeouts (DB_COMMAND_STATEMENT_TIMEOUT)
     def handle(self, *args: Any, **options: Any) -> None:
         if not (options["all"] or options["org"] or options["open_only"] or options["older_than"]):
             raise CommandError("Say what to re-count: --all, --org ORG, --open-only or --older-than DURATION.")
