@@ -130,7 +130,7 @@ TEMPLATES = [
 
 # Database: DATABASE_URL, or a SQLite file in the project when it is absent.
 DATABASE_URL = env_str("DATABASE_URL")
-# PostgreSQL time limits, in seconds (0 = none); see docs/database-timeouts.md. The web
+# PostgreSQL time limits, in seconds (0 = none); see docs/operations.md, "Database timeouts". The web
 # limits apply to every connection; management commands that run long (import,
 # reaggregate) switch to DB_COMMAND_STATEMENT_TIMEOUT for their session.
 DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 10)
@@ -153,7 +153,7 @@ if DATABASE_URL:
         # An unreachable server fails the connection attempt after this many seconds
         # instead of the OS's TCP timeout (minutes): a database outage is a quick 503.
         _options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
-        # Server-side limits for every web session (docs/database-timeouts.md): a slow
+        # Server-side limits for every web session (docs/operations.md, "Database timeouts"): a slow
         # statement or a wait on a row lock is an error (a 503) well before gunicorn's
         # 30 s worker timeout, and a session left idle inside a transaction (a worker
         # whose link froze after BEGIN) is ended, releasing its row locks. Startup

@@ -1,4 +1,4 @@
-"""A hung database is a bounded 503, not a hang (docs/database-timeouts.md).
+"""A hung database is a bounded 503, not a hang (docs/operations.md, "Database timeouts").
 
 The proxy's ``freeze()`` keeps every connection open and forwards nothing: the kernel
 still ACKs, so TCP keepalives see nothing wrong and the server's own statement_timeout

@@ -1,4 +1,4 @@
-"""Database time limits: the settings that set them, and how commands lift them (docs/database-timeouts.md)."""
+"""Database time limits: the settings that set them, and how commands lift them (docs/operations.md, "Database timeouts")."""
 
 from __future__ import annotations
 
