@@ -1,4 +1,4 @@
-"""Database time limits: the settings that set them, and how commands lift them (docs/operations.md, "Database timeouts")."""
+"""Database time limits: the settings that set them, and how commands lift them (docs/operations.md)."""
 
 from __future__ import annotations
 
