@@ -460,7 +460,9 @@ def scenario_streams(stack: Stack, args: argparse.Namespace) -> list[dict]:
 class Loop(threading.Thread):
     """Repeats ``fn`` (returning ok) until ``until()`` or STOP; latencies and errors."""
 
-    def __init__(self, fn: Callable[[httpx.Client], bool], base: str, until: Callable[[], bool], pace: float) -> None:
+    def __init__(
+        self, fn: Callable[[httpx.Client], httpx.Response], base: str, until: Callable[[], bool], pace: float
+    ) -> None:
         super().__init__(daemon=True)
         self.fn, self.base, self.until, self.pace = fn, base, until, pace
         self.lat: list[float] = []
@@ -472,7 +474,10 @@ class Loop(threading.Thread):
             while not (self.until() or STOP.is_set()):
                 t = time.perf_counter()
                 try:
-                    ok = self.fn(http)
+                    code = self.fn(http).status_code
+                    ok = code in (200, 201)
+                    if not ok:
+                        self.statuses[f"HTTP {code}"] += 1
                 except httpx.HTTPError as exc:
                     self.statuses[type(exc).__name__] += 1
                     ok = False
@@ -524,16 +529,16 @@ def scenario_import(stack: Stack, args: argparse.Namespace) -> list[dict]:
 
     k = iter(range(10**9))
 
-    def post_b(http: httpx.Client) -> bool:
-        return http.post(ACT, json=activity_body(b, rng)).status_code == 201
+    def post_b(http: httpx.Client) -> httpx.Response:
+        return http.post(ACT, json=activity_body(b, rng))
 
-    def list_of(org: str) -> Callable[[httpx.Client], bool]:
-        return lambda http: http.get(COUNTS, params={"org_id": org}).status_code == 200
+    def list_of(org: str) -> Callable[[httpx.Client], httpx.Response]:
+        return lambda http: http.get(COUNTS, params={"org_id": org})
 
-    def count_of(org: str) -> Callable[[httpx.Client], bool]:
-        def fn(http: httpx.Client) -> bool:
+    def count_of(org: str) -> Callable[[httpx.Client], httpx.Response]:
+        def fn(http: httpx.Client) -> httpx.Response:
             body = {"org_id": org, "range": {"start": f"2026-02-01T00:00:{next(k) % 60:02d}Z", "end": "2026-11-30"}}
-            return http.post(COUNTS, json=body).status_code == 200
+            return http.post(COUNTS, json=body)
 
         return fn
 
@@ -544,16 +549,17 @@ def scenario_import(stack: Stack, args: argparse.Namespace) -> list[dict]:
         "A read (GET list)": Loop(list_of(a), stack.rest, until, args.pace),
         "A read (POST count)": Loop(count_of(a), stack.rest, until, args.pace),
     }
-    stream_lat: list[float | None] = []
+    stream_lat: list[tuple[str, float | None]] = []
     stream_fail: Counter[str] = Counter()
     lock = threading.Lock()
     orgs = [a, b, c]
 
     def one_stream(i: int) -> None:
-        params = {"org_id": rng.choice(orgs), "start": f"2026-03-01T00:00:00.{i:06d}Z", "end": "2026-09-30"}
+        org = rng.choice(orgs)
+        params = {"org_id": org, "start": f"2026-03-01T00:00:00.{i:06d}Z", "end": "2026-09-30"}
         took, why = first_event(stack.stream, params, timeout=args.first_event_timeout)
         with lock:
-            stream_lat.append(took)
+            stream_lat.append((org, took))
             if why:
                 stream_fail[why] += 1
 
@@ -594,8 +600,11 @@ def scenario_import(stack: Stack, args: argparse.Namespace) -> list[dict]:
         (a,),
     )[0][0]
     err_tail = err_path.read_text(errors="replace")[-300:].strip()
-    got = [x for x in stream_lat if x is not None]
+    got = [x for _, x in stream_lat if x is not None]
     missing = len(stream_lat) - len(got)
+    got_a = [x for o, x in stream_lat if x is not None and o == a]
+    got_bc = [x for o, x in stream_lat if x is not None and o != a]
+    n_a = sum(o == a for o, _ in stream_lat)
     rows = [
         row(s, "import rows (file)", args.import_rows, note=f"{imported:,} in the table afterwards"),
         row(s, "import duration (s)", import_s, note=("killed at the time limit; " if killed else "")
@@ -615,6 +624,9 @@ def scenario_import(stack: Stack, args: argparse.Namespace) -> list[dict]:
         row(s, "gunicorn WORKER TIMEOUT lines", timeouts, "0", timeouts == 0),
         row(s, "new streams: first event p50 ms", ms(got, 0.5), note=f"{len(stream_lat)} opened, 20 at most at once"),
         row(s, "new streams: first event p99 ms", ms(got, 0.99)),
+        row(s, "new streams of A (importing): first event p50 ms", ms(got_a, 0.5), note=f"{n_a} opened"),
+        row(s, "new streams of B, C: first event p50 ms", ms(got_bc, 0.5),
+            note=f"{len(stream_lat) - n_a} opened; max {ms(got_bc, 1.0):.0f} ms"),
         row(s, "new streams: first event max ms", ms(got, 1.0), "< 1000 ms", bool(got) and ms(got, 1.0) < 1000
             and not missing, note=f"{missing} without an event in {args.first_event_timeout:.0f} s: {dict(stream_fail)}"
             if missing else ""),
@@ -674,7 +686,9 @@ def scenario_mixed(stack: Stack, args: argparse.Namespace) -> list[dict]:
     def tally(r: httpx.Response) -> httpx.Response:
         with lock:
             if r.status_code >= 500:
-                status[str(r.status_code)] += 1
+                path = r.request.url.path
+                kind = "activity" if path.startswith(ACT) else "count snapshot"
+                status[f"{r.request.method} {kind} {r.status_code}"] += 1
                 text = r.text.lower()
                 if r.status_code == 503 and ("deadlock" in text or "unavailable" in text):
                     unavailable["deadlock" if "deadlock" in text else "unavailable"] += 1
@@ -797,8 +811,9 @@ def scenario_mixed(stack: Stack, args: argparse.Namespace) -> list[dict]:
     stream_bad = 0
     for w in watchers:
         w.quit.set()
+    ended = time.monotonic() + 5  # a watcher blocked in a read ends with its timeout; its count is kept
     for w in watchers:
-        w.join(10)
+        w.join(max(0.01, ended - time.monotonic()))
         fresh = stack.count(w.params["org_id"], w.params["start"], w.params["end"])
         if w.latest != fresh:
             stream_bad += 1
@@ -975,16 +990,16 @@ def main() -> int:
                     if STOP.is_set():
                         break
                     started = time.perf_counter()
-                    log(f"{name}: scenario {key}")
+                    label = SCENARIOS[key].__name__.replace("scenario_", key + " ")
+                    log(f"{name}: scenario {label}")
                     try:
                         rows += SCENARIOS[key](stack, args)
                     except KeyboardInterrupt:
                         raise
                     except Exception as exc:  # one scenario failing does not lose the others
                         log(f"{name}: scenario {key} failed: {exc!r}")
-                        rows.append(row(key, "scenario failed", repr(exc)[:300], met=False))
-                    rows.append(row(SCENARIOS[key].__name__.replace("scenario_", key + " "), "scenario wall time (s)",
-                                    time.perf_counter() - started))  # fmt: skip
+                        rows.append(row(label, "scenario failed", repr(exc)[:300], met=False))
+                    rows.append(row(label, "scenario wall time (s)", time.perf_counter() - started))
                     for r in rows:
                         r.setdefault("checkout", name)
                     out.write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str))
