@@ -62,32 +62,44 @@ def unsubscribe(listener: Listener) -> None:
         _listeners.remove(listener)
 
 
-_PENDING = "_activities_changed_pending"
-
-
 def announce_on_commit(points: Iterable[tuple[int, dt.datetime]]) -> None:
     """Announce these (organisation pk, instant) points once the transaction commits.
 
-    Coalesced per transaction: calls from many batches of one transaction add to one
-    pending set, sent once. Every call registers a callback (a savepoint rollback may
-    discard an earlier one); the first to run sends everything pending and the others
-    find nothing to do. Outside a transaction it sends at once.
+    Coalesced per transaction: the points of every call in one transaction (an import's
+    many batches) collect in the pending set held by that transaction's one callback,
+    sent once. When the transaction (or the savepoint that registered the callback) is
+    rolled back, Django drops the callback and its points with it, so nothing stale is
+    ever announced. Outside a transaction it sends at once.
     """
     conn = transaction.get_connection()
-    pending: dict[int, list[Span]] = conn.__dict__.setdefault(_PENDING, defaultdict(list))
+    ours = [
+        entry[1].args[0]
+        for entry in conn.run_on_commit
+        if isinstance(entry[1], functools.partial) and entry[1].func is _flush and not entry[1].args[0].sent
+    ]
+    pending: _Pending = ours[-1] if ours else _Pending(list)
     added: dict[int, list[Span]] = defaultdict(list)
     for org_pk, instant in points:
         added[org_pk].append((instant, instant))
+    if not added:
+        return
     for org_pk, spans in added.items():
         # Coalesced as it grows, so a long import keeps a few spans, not every instant.
         pending[org_pk] = list(coalesce([*pending[org_pk], *spans]))
-    if pending:
+    if not ours:
         transaction.on_commit(functools.partial(_flush, pending))
 
 
-def _flush(pending: dict[int, list[Span]]) -> None:
-    if not pending:
+class _Pending(defaultdict[int, list[Span]]):
+    """One transaction's changed spans per organisation, and whether they went out."""
+
+    sent = False
+
+
+def _flush(pending: _Pending) -> None:
+    if pending.sent:
         return
+    pending.sent = True
     changes = [ActivitiesChanged(org_pk, tuple(spans)) for org_pk, spans in sorted(pending.items())]
     pending.clear()
     send(changes)

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 
 from activities import events, services
 from activities.events import ActivitiesChanged, coalesce
@@ -36,7 +37,8 @@ def test_a_write_is_announced_once_after_commit(org, heard, django_capture_on_co
 
 
 def test_a_move_announces_where_it_left_and_where_it_arrived(org, other_org, heard, django_capture_on_commit_callbacks):
-    activity = add(org, T)
+    with django_capture_on_commit_callbacks(execute=True):
+        activity = add(org, T)
     heard.clear()
     later = T + dt.timedelta(days=40)
     with django_capture_on_commit_callbacks(execute=True):
@@ -45,7 +47,8 @@ def test_a_move_announces_where_it_left_and_where_it_arrived(org, other_org, hea
 
 
 def test_an_unchanged_instant_announces_nothing(org, heard, django_capture_on_commit_callbacks):
-    activity = add(org, T)
+    with django_capture_on_commit_callbacks(execute=True):
+        activity = add(org, T)
     heard.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.activity_update(activity=activity, changes={"location": "Bergen"})
@@ -99,6 +102,16 @@ def test_touches_is_the_range_rule_on_spans():
     assert change.touches(T, T + dt.timedelta(seconds=1))
     assert not change.touches(T - dt.timedelta(seconds=1), T)  # the end is exclusive
     assert not change.touches(T + dt.timedelta(microseconds=1), T + dt.timedelta(seconds=1))
+
+
+def test_a_rolled_back_transaction_leaves_nothing_for_the_next_one(org, heard, django_capture_on_commit_callbacks):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        add(org, T)
+        raise RuntimeError("rolled back")
+    later = T + dt.timedelta(days=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        add(org, later)
+    assert heard == [[ActivitiesChanged(org.pk, ((later, later),))]]
 
 
 def test_a_failing_listener_never_fails_the_write(org, django_capture_on_commit_callbacks):
