@@ -47,6 +47,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -81,6 +82,7 @@ STATUSES = ["completed"] * 8 + ["planned", "cancelled"]
 LOCATIONS = ["Oslo", "Bergen", "Trondheim", "Stavanger", "Tromsø", "Bodø"]
 CSV_HEADER = "activity_id,org_id,activity_type,recorded_at,participant_count,location,status\n"
 
+EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|DoesNotExist|Timeout|Deadlock\w*)):? ")
 STOP = threading.Event()  # set on Ctrl-C / SIGTERM: every loop checks it
 PROCS: list[subprocess.Popen[bytes]] = []  # everything started here, killed at the end
 PROCS_LOCK = threading.Lock()
@@ -232,6 +234,21 @@ class Stack:
             stop_proc(proc)
         with suppress(psycopg.Error), psycopg.connect(PG + "postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+
+    def log_sizes(self) -> dict[Path, int]:
+        return {f: f.stat().st_size for f in (self.gunicorn_log, self.tmp / "daphne.log") if f.exists()}
+
+    def exceptions_since(self, sizes: dict[Path, int]) -> Counter[str]:
+        """Exception types (last line of each traceback) the servers logged since ``sizes``."""
+        found: Counter[str] = Counter()
+        for f, size in sizes.items():
+            with f.open(errors="replace") as fh:
+                fh.seek(size)
+                for line in fh:
+                    m = EXC_LINE.match(line)
+                    if m:
+                        found[f"{f.stem.split('-')[0]}: {m.group(1)}"] += 1
+        return found
 
     def gunicorn_timeouts(self) -> int:
         return self.gunicorn_log.read_text(errors="replace").count("WORKER TIMEOUT")
@@ -992,6 +1009,7 @@ def main() -> int:
                     started = time.perf_counter()
                     label = SCENARIOS[key].__name__.replace("scenario_", key + " ")
                     log(f"{name}: scenario {label}")
+                    sizes = stack.log_sizes()
                     try:
                         rows += SCENARIOS[key](stack, args)
                     except KeyboardInterrupt:
@@ -1000,6 +1018,8 @@ def main() -> int:
                         log(f"{name}: scenario {key} failed: {exc!r}")
                         rows.append(row(label, "scenario failed", repr(exc)[:300], met=False))
                     rows.append(row(label, "scenario wall time (s)", time.perf_counter() - started))
+                    exc = stack.exceptions_since(sizes)
+                    rows.append(row(label, "exceptions in server logs", sum(exc.values()), note=str(dict(exc))))
                     for r in rows:
                         r.setdefault("checkout", name)
                     out.write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str))
