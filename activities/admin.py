@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
-from activities import services
+from activities import fields, services
 from activities.admin_import import import_view
 from activities.admin_scope import OrgScopedAdminMixin, ScopedOrganizationAdminMixin
 from activities.models import Activity, Organization
@@ -24,8 +25,38 @@ class OrganizationAdmin(ScopedOrganizationAdminMixin, admin.ModelAdmin):
     filter_horizontal = ["coordinators"]
 
 
+class ActivityForm(ModelForm):
+    """Admin's activity form: the rules of activities.fields, as in the API and importer."""
+
+    class Meta:
+        model = Activity
+        fields = ["activity_id", "org", "activity_type", "recorded_at", "participant_count", "location", "status"]
+
+    def _checked(self, name: str) -> Any:
+        try:
+            return fields.CLEANERS[name](self.cleaned_data.get(name))
+        except fields.FieldProblem as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_activity_type(self) -> Any:
+        return self._checked("activity_type")
+
+    def clean_recorded_at(self) -> Any:
+        return self._checked("recorded_at")
+
+    def clean_participant_count(self) -> Any:
+        return self._checked("participant_count")
+
+    def clean_location(self) -> Any:
+        return self._checked("location")
+
+    def clean_status(self) -> Any:
+        return self._checked("status")
+
+
 @admin.register(Activity)
 class ActivityAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
+    form = ActivityForm
     list_display = ["activity_id", "org", "activity_type", "recorded_at", "status", "participant_count", "location"]
     list_filter = ["org", "status", ("activity_type", CachedValuesFilter), ("location", CachedValuesFilter)]
     list_select_related = ["org"]

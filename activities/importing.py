@@ -14,7 +14,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,17 +24,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from activities import services
-from activities.models import ACTIVITY_ID_PATTERN, SLUG_PATTERN, Activity, Organization
-from lib.timeranges import RangeError, parse_instant
+from activities.fields import CLEANERS, FieldProblem
+from activities.models import Activity, Organization
 
 Format = Literal["csv", "jsonl"]
 FIELDS = ("activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status")
 FIELD_SET = frozenset(FIELDS)
 REQUIRED = ("org_id", "activity_type", "recorded_at")
-ACTIVITY_ID_RE = re.compile(rf"^{ACTIVITY_ID_PATTERN}$")
-SLUG_RE = re.compile(rf"^{SLUG_PATTERN}$")
-STATUSES = set(Activity.Status.values)
-MAX_PARTICIPANTS = 2**31 - 1
 MAX_REPORTED_ERRORS = 1000
 BATCH_SIZE = 10_000
 
@@ -141,49 +136,18 @@ class RowValidator:
             problems.append(f"org_id: {values['org_id']!r} is not one of your organisations")
         elif org is None:
             problems.append(f"org_id: unknown organisation {values['org_id']!r}")
-        activity_type = str(values["activity_type"])
-        if not SLUG_RE.match(activity_type):
-            problems.append("activity_type: must be a slug (letters, digits, _ and -), at most 64 characters")
-        try:
-            recorded_at = parse_instant(values["recorded_at"])
-        except RangeError as exc:
-            problems.append(f"recorded_at: {exc}")
-        participant_count = _parse_count(values["participant_count"], problems)
-        location = "" if values["location"] is None else str(values["location"])
-        if len(location) > 200:
-            problems.append("location: at most 200 characters")
-        status = values["status"] or Activity.Status.COMPLETED
-        if status not in STATUSES:
-            problems.append(f"status: must be one of {', '.join(sorted(STATUSES))}")
-        activity_id = values["activity_id"] or None
-        if activity_id is not None and not ACTIVITY_ID_RE.match(str(activity_id)):
-            problems.append("activity_id: letters, digits and _ . : - only, at most 64 characters")
+        cleaned: dict[str, Any] = {}
+        for name, clean in CLEANERS.items():  # the same rules as the API and admin
+            try:
+                cleaned[name] = clean(values[name])
+            except FieldProblem as exc:
+                problems.append(f"{name}: {exc}")
         if problems or org is None:
             return "; ".join(problems)
-        if activity_id is None:
-            activity_id = _derived_id(line, org.org_id, activity_type, str(values["recorded_at"]), location)
-        return services.ActivityData(
-            activity_id=str(activity_id),
-            org=org,
-            activity_type=activity_type,
-            recorded_at=recorded_at,
-            participant_count=participant_count,
-            location=location,
-            status=str(status),
+        activity_id = cleaned.pop("activity_id") or _derived_id(
+            line, org.org_id, cleaned["activity_type"], str(values["recorded_at"]), cleaned["location"]
         )
-
-
-def _parse_count(value: Any, problems: list[str]) -> int:
-    if value in (None, ""):
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        problems.append("participant_count: must be a whole number >= 0")
-        return 0
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or int(text) > MAX_PARTICIPANTS:
-        problems.append(f"participant_count: must be a whole number from 0 to {MAX_PARTICIPANTS}")
-        return 0
-    return int(text)
+        return services.ActivityData(activity_id=activity_id, org=org, **cleaned)
 
 
 def _derived_id(line: int, *parts: str) -> str:

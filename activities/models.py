@@ -8,11 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from activities.fields import DEFAULT_STATUS, ID_MAX_LENGTH, LOCATION_MAX_LENGTH, STATUSES
 from lib.timeranges import DateTimeRange
-
-# The alphabets of public ids, shared by the API, the importer and the URL routes.
-ACTIVITY_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"
-SLUG_PATTERN = r"[-a-zA-Z0-9_]{1,64}"  # org_id and activity_type
 
 
 class Organization(models.Model):
@@ -55,14 +52,16 @@ class Activity(models.Model):
 
     # Unique through Meta.constraints, not unique=True: that would also build a
     # varchar_pattern_ops index on PostgreSQL that nothing here uses.
-    activity_id = models.CharField(max_length=64, default=generate_activity_id, help_text="Public id, e.g. act-10021.")
+    activity_id = models.CharField(
+        max_length=ID_MAX_LENGTH, default=generate_activity_id, help_text="Public id, e.g. act-10021."
+    )
     # No separate index on org: the (org, recorded_at) index below serves it.
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="activities", db_index=False)
-    activity_type = models.SlugField(max_length=64, db_index=False, help_text="e.g. family_guidance.")
+    activity_type = models.SlugField(max_length=ID_MAX_LENGTH, db_index=False, help_text="e.g. family_guidance.")
     recorded_at = models.DateTimeField()
     participant_count = models.IntegerField(default=0)
-    location = models.CharField(max_length=200, blank=True, default="")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETED)
+    location = models.CharField(max_length=LOCATION_MAX_LENGTH, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=DEFAULT_STATUS)
 
     objects = ActivityQuerySet.as_manager()
 
@@ -81,9 +80,7 @@ class Activity(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["activity_id"], name="activity_id_unique"),
             models.CheckConstraint(condition=Q(participant_count__gte=0), name="activity_participants_gte_0"),
-            models.CheckConstraint(
-                condition=Q(status__in=["planned", "completed", "cancelled"]), name="activity_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=list(STATUSES)), name="activity_status_valid"),
         ]
 
     def __str__(self) -> str:

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import re
+from typing import Any
 
 from rest_framework import serializers
 
-from activities.models import ACTIVITY_ID_PATTERN, SLUG_PATTERN, Activity, Organization
+from activities import fields
+from activities.fields import ACTIVITY_ID_PATTERN, SLUG_RE, FieldProblem
+from activities.models import Activity, Organization
 from lib.api.fields import UTCDateTimeField, UTCModelSerializer
-
-MAX_INT32 = 2**31 - 1
-ORG_ID_RE = re.compile(rf"^{SLUG_PATTERN}$")
 
 
 class OrganizationField(serializers.SlugRelatedField):
@@ -20,31 +19,60 @@ class OrganizationField(serializers.SlugRelatedField):
         super().__init__(slug_field="org_id", **kwargs)  # type: ignore[arg-type]
 
     def to_internal_value(self, data: object) -> Organization:
-        if not isinstance(data, str) or not ORG_ID_RE.match(data):
+        if not isinstance(data, str) or not SLUG_RE.match(data):
             raise serializers.ValidationError("Unknown organisation: expected an org_id such as org-bufdir-42.")
         return super().to_internal_value(data)
 
 
+def _checked(name: str, value: Any) -> Any:
+    """The shared rule of one field (activities.fields), as a DRF field error."""
+    try:
+        return fields.CLEANERS[name](value)
+    except FieldProblem as exc:
+        raise serializers.ValidationError(str(exc)) from None
+
+
 class ActivitySerializer(UTCModelSerializer):
-    """An activity as the contract shows it (``GET /activities`` of the aggregation API)."""
+    """An activity as the contract shows it (``GET /activities`` of the aggregation API).
+
+    The field types below give the OpenAPI schema its shapes; the rules themselves are
+    ``activities.fields`` (the same for the admin and the importer), applied in the
+    ``validate_*`` methods.
+    """
 
     activity_id = serializers.RegexField(
         rf"^{ACTIVITY_ID_PATTERN}$",
-        max_length=64,
+        max_length=fields.ID_MAX_LENGTH,
         required=False,
         help_text="Generated (act-<hex>) when not given. Letters, digits and _ . : - only.",
     )
     org_id = OrganizationField(source="org")
     recorded_at = UTCDateTimeField(help_text="ISO 8601 with Z or an offset.")
-    participant_count = serializers.IntegerField(min_value=0, max_value=MAX_INT32, default=0)
-    location = serializers.CharField(max_length=200, allow_blank=True, default="")
-    activity_type = serializers.SlugField(max_length=64)
+    participant_count = serializers.IntegerField(min_value=0, max_value=fields.MAX_PARTICIPANTS, default=0)
+    location = serializers.CharField(max_length=fields.LOCATION_MAX_LENGTH, allow_blank=True, default="")
+    activity_type = serializers.SlugField(max_length=fields.ID_MAX_LENGTH)
 
     class Meta:
         model = Activity
         fields = ["activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status"]
 
+    def validate_activity_type(self, value: str) -> str:
+        return _checked("activity_type", value)
+
+    def validate_recorded_at(self, value: Any) -> Any:
+        return _checked("recorded_at", value)
+
+    def validate_participant_count(self, value: int) -> int:
+        return _checked("participant_count", value)
+
+    def validate_location(self, value: str) -> str:
+        return _checked("location", value)
+
+    def validate_status(self, value: str) -> str:
+        return _checked("status", value)
+
     def validate_activity_id(self, value: str) -> str:
+        value = _checked("activity_id", value)
         if self.instance is not None and value != self.instance.activity_id:
             raise serializers.ValidationError("activity_id cannot be changed.")
         if self.instance is None and Activity.objects.filter(activity_id=value).exists():

@@ -10,8 +10,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from activities import services
+from activities.fields import ACTIVITY_ID_PATTERN
 from activities.filters import ActivityFilter
-from activities.models import ACTIVITY_ID_PATTERN, Activity
+from activities.models import Activity
 from activities.serializers import ActivitySerializer
 from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
