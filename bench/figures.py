@@ -1,4 +1,4 @@
-"""The six figures of issue 6, each measured next to its floor in the same run."""
+"""The figures of issues 6 and 11 (figure 7: bench/figure_core.py), each measured next to its floor in the same run."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import httpx
 import psutil
 import psycopg
 
+from bench.figure_core import figure_7_core
 from bench.harness import ROOT, hammer, server, sql_loop
 
 QUARTER = ("2026-04-01", "2026-06-30")  # bare dates: whole Oslo days
@@ -229,6 +230,7 @@ FIGURES: dict[int, Callable[[Context], list[dict[str, Any]]]] = {
     4: figure_4_stream,
     5: figure_5_import,
     6: figure_6_reaggregate,
+    7: figure_7_core,
 }
 
 __all__ = ["FIGURES", "Context", "os"]
