@@ -17,15 +17,19 @@ writers, so there is nothing to drift and no lock to share (docs/design.md).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek, TruncYear
 
-from activities.models import Activity, Organization
+from activities.events import written_in_this_transaction
+from activities.models import Activity, ActivityChange, Organization
 from lib.timeranges import DateTimeRange, reporting_zone
 
 GroupField = Literal["activity_type", "status", "location"]
@@ -123,6 +127,59 @@ def _tally_of(rows: Iterable[tuple[Any, ...]], *, grouped: bool) -> Tally:
 def count_ranges(*, org: Organization | int, ranges: Sequence[DateTimeRange]) -> list[int]:
     """How many activities (any status) lie in each range; one query per 200 ranges."""
     return [t.activity_count for t in tally(org=org, ranges=ranges)]
+
+
+# Cached counts never go stale (their key names the committed state they were counted
+# from); the timeout only bounds how long an unused one takes room.
+CACHE_SECONDS = 3600
+
+
+def change_marker(*, org: Organization | int) -> int:
+    """How many committed write transactions have changed the organisation's activities
+    (``ActivityChange``): grows by one with each, never goes back. One index-only scan
+    over the rows since the last compaction."""
+    marker = ActivityChange.objects.filter(org_id=_org_pk(org)).aggregate(m=Sum("weight"))["m"]
+    return marker or 0
+
+
+def _database() -> str:
+    """Which database the counts are of: environments sharing one Redis must never read
+    each other's counts (the same organisation pk and marker mean different data)."""
+    s = connection.settings_dict
+    return hashlib.sha256(f"{s.get('HOST')}:{s.get('PORT')}:{s['NAME']}".encode()).hexdigest()[:12]
+
+
+def _cache_key(org_pk: int, marker: int, time_range: DateTimeRange) -> str:
+    start, end = time_range.start.timestamp(), time_range.end.timestamp()
+    return f"count:{_database()}:{org_pk}:{marker}:{start:.6f}:{end:.0f}"
+
+
+def live_counts(*, org: Organization | int, ranges: Sequence[DateTimeRange]) -> list[int]:
+    """``count_ranges``, exact, answered from the cache for ranges already counted in the
+    organisation's current committed state: one marker lookup, plus one counting query
+    for the ranges not cached yet. What every reader of live counts calls (count
+    snapshots, the stream, POST counts).
+
+    Exact because the key holds the change marker read in the same database the count
+    is read from: a commit after the lookup moves the marker, so a count stored under
+    the old one is never read again. A transaction that has itself changed the
+    organisation's activities counts them directly and stores nothing (its own
+    uncommitted rows are in what it sees, and may yet be rolled back). A cache that is
+    away (Redis down) only means every range is counted.
+    """
+    org_pk = _org_pk(org)
+    if written_in_this_transaction(org_pk):
+        return count_ranges(org=org_pk, ranges=ranges)
+    marker = change_marker(org=org_pk)
+    keys = [_cache_key(org_pk, marker, r) for r in ranges]
+    found = cache.get_many(keys)
+    missing = [i for i, key in enumerate(keys) if key not in found]
+    if missing:
+        counted = count_ranges(org=org_pk, ranges=[ranges[i] for i in missing])
+        fresh = {keys[i]: n for i, n in zip(missing, counted, strict=True)}
+        cache.set_many(fresh, timeout=CACHE_SECONDS)
+        found.update(fresh)
+    return [found[key] for key in keys]
 
 
 def count_activities(*, org: Organization | int, time_range: DateTimeRange) -> int:

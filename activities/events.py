@@ -25,8 +25,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+
+from activities.models import ActivityChange
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,21 @@ def unsubscribe(listener: Listener) -> None:
         _listeners.remove(listener)
 
 
+def _open_pending() -> list[_Pending]:
+    conn = transaction.get_connection()
+    return [
+        entry[1].args[0]
+        for entry in conn.run_on_commit
+        if isinstance(entry[1], functools.partial) and entry[1].func is _flush and not entry[1].args[0].sent
+    ]
+
+
+def written_in_this_transaction(org_pk: int) -> bool:
+    """Whether the current transaction has changed this organisation's activities and not
+    committed yet (its reads must not use or fill the count cache)."""
+    return any(org_pk in pending.marked for pending in _open_pending())
+
+
 def announce_on_commit(points: Iterable[tuple[int, dt.datetime]]) -> None:
     """Announce these (organisation pk, instant) points once the transaction commits.
 
@@ -70,19 +88,22 @@ def announce_on_commit(points: Iterable[tuple[int, dt.datetime]]) -> None:
     sent once. When the transaction (or the savepoint that registered the callback) is
     rolled back, Django drops the callback and its points with it, so nothing stale is
     ever announced. Outside a transaction it sends at once.
+
+    It also writes, in the caller's transaction, one change marker per organisation
+    (``ActivityChange``), so the counting core's cache sees the change exactly when the
+    activities become visible.
     """
-    conn = transaction.get_connection()
-    ours = [
-        entry[1].args[0]
-        for entry in conn.run_on_commit
-        if isinstance(entry[1], functools.partial) and entry[1].func is _flush and not entry[1].args[0].sent
-    ]
+    ours = _open_pending()
     pending: _Pending = ours[-1] if ours else _Pending(list)
     added: dict[int, list[Span]] = defaultdict(list)
     for org_pk, instant in points:
         added[org_pk].append((instant, instant))
     if not added:
         return
+    marked = [org_pk for org_pk in sorted(added) if org_pk not in pending.marked]
+    if marked:
+        ActivityChange.objects.bulk_create([ActivityChange(org_id=org_pk) for org_pk in marked])
+        pending.marked.update(marked)
     for org_pk, spans in added.items():
         # Coalesced as it grows, so a long import keeps a few spans, not every instant.
         pending[org_pk] = list(coalesce([*pending[org_pk], *spans]))
@@ -94,6 +115,10 @@ class _Pending(defaultdict[int, list[Span]]):
     """One transaction's changed spans per organisation, and whether they went out."""
 
     sent = False
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.marked: set[int] = set()  # organisations whose change marker is written
 
 
 def _flush(pending: _Pending) -> None:

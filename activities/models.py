@@ -89,3 +89,28 @@ class Activity(models.Model):
     @property
     def public_id(self) -> str:
         return self.activity_id
+
+
+class ActivityChange(models.Model):
+    """Committed write transactions that changed an organisation's activities.
+
+    Every write path adds one row (weight 1) per organisation it touched, in its own
+    transaction, so the row becomes visible exactly when the activities do. The sum of
+    an organisation's weights therefore grows by one with every committed write and
+    never goes back: it names the committed state of its activities, and the counting
+    core keys its cache by it (``activities.counting.live_counts``). (Not the newest
+    id: ids are handed out at insert, not at commit, so a later commit can carry a
+    smaller one.) Writers only insert, so they never wait for each other here;
+    ``activity_changes_compact`` folds an organisation's rows into one row of the same
+    total weight, in one transaction, so the sum is unchanged.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    weight = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        # The marker (sum of weights) is an index-only scan on PostgreSQL.
+        indexes = [models.Index(fields=["org"], include=["weight"], name="activitychange_org_weight")]
+
+    def __str__(self) -> str:
+        return f"change {self.pk} of {self.org_id}"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.db.models import QuerySet
 
-from activities.counting import count_ranges
+from activities.counting import live_counts
 from activities.models import Organization
 from lib.timeranges import DateTimeRange, now_to_second
 from record_counts.models import CountSnapshot
@@ -25,13 +25,13 @@ def count_snapshot_for_range(*, org: Organization, time_range: DateTimeRange) ->
 
 def with_live_counts(snapshots: Sequence[CountSnapshot]) -> Sequence[CountSnapshot]:
     """Give each snapshot its live count: ``record_count`` counted now, ``snapshot_at``
-    the instant it is exact as of. One query per organisation among them (a list page
-    of 100 snapshots of one organisation is one query). Not saved."""
+    the instant it is exact as of. Per organisation among them: one marker lookup, and
+    one counting query for the ranges not cached in its current state. Not saved."""
     by_org: dict[int, list[CountSnapshot]] = defaultdict(list)
     for snapshot in snapshots:
         by_org[snapshot.org_id].append(snapshot)
     for org_pk, items in by_org.items():
         now = now_to_second()  # before the count: the count is exact at least as of now
-        for snapshot, n in zip(items, count_ranges(org=org_pk, ranges=[s.time_range for s in items]), strict=True):
+        for snapshot, n in zip(items, live_counts(org=org_pk, ranges=[s.time_range for s in items]), strict=True):
             snapshot.record_count, snapshot.snapshot_at = n, now
     return snapshots

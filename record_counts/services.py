@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.db import DatabaseError, IntegrityError, transaction
 
-from activities.counting import count_activities, count_ranges
+from activities.counting import count_activities, count_ranges, live_counts
 from activities.models import Organization
 from lib.timeranges import DateTimeRange, now_to_second
 from record_counts.models import CountSnapshot
@@ -39,7 +39,7 @@ def count_snapshot_upsert(*, org: Organization, time_range: DateTimeRange) -> Co
                     .first()
                 ) or CountSnapshot(org=org, range_start=time_range.start, range_end=time_range.end)
                 snapshot.snapshot_at = now_to_second()
-                snapshot.record_count = count_activities(org=org, time_range=time_range)
+                (snapshot.record_count,) = live_counts(org=org, ranges=[time_range])
                 snapshot.save()
                 return snapshot
         except IntegrityError:

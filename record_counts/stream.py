@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
 from activities.admin_scope import coordinated_orgs
-from activities.counting import count_ranges
+from activities.counting import live_counts
 from activities.models import Organization
 from api_keys.access import authenticate_key
 from lib.api.access import REALM, KeyHolder, token_required
@@ -62,7 +62,7 @@ def _in_db_thread(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     return sync_to_async(closing, thread_sensitive=False, executor=_db_threads)
 
 
-_read_counts = _in_db_thread(lambda org_pk, ranges: count_ranges(org=org_pk, ranges=ranges))
+_read_counts = _in_db_thread(lambda org_pk, ranges: live_counts(org=org_pk, ranges=ranges))
 
 
 def hub() -> Hub:

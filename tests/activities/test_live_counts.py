@@ -78,20 +78,24 @@ def test_a_write_never_reads_or_writes_snapshot_rows(api, org, q1):
     assert set(CountSnapshot.objects.values_list("record_count", flat=True)) == {0}  # stored figures untouched
 
 
-def test_a_list_page_counts_live_in_one_query_per_organisation(
-    api, org, other_org, make_activity, django_assert_num_queries
+def test_a_list_page_counts_live_with_one_query_per_organisation_then_from_the_cache(
+    api, org, other_org, make_activity, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
+    with django_capture_on_commit_callbacks(execute=True):  # committed, as a request's writes are
+        for i in range(5):
+            make_activity(org, dt.datetime(2026, 2, 1, tzinfo=dt.UTC) + dt.timedelta(days=i))
     for i in range(5):
-        make_activity(org, dt.datetime(2026, 2, 1, tzinfo=dt.UTC) + dt.timedelta(days=i))
-        CountSnapshot.objects.create(
-            org=org, range_start=Q1[0] + dt.timedelta(days=i), range_end=Q1[1], snapshot_at=Q1[0]
-        )
-        CountSnapshot.objects.create(
-            org=other_org, range_start=Q1[0] + dt.timedelta(days=i), range_end=Q1[1], snapshot_at=Q1[0]
-        )
-    # count(*) for the page total, the page, and one counting query per organisation on it.
-    with django_assert_num_queries(4):
+        for owner in (org, other_org):
+            CountSnapshot.objects.create(
+                org=owner, range_start=Q1[0] + dt.timedelta(days=i), range_end=Q1[1], snapshot_at=Q1[0]
+            )
+    # The total, the page, and per organisation on it the change marker and one count.
+    with django_assert_num_queries(6):
         body = api.get("/api/v1/period-record-counts/?limit=100").json()
     mine = [row["record_count"] for row in body["data"] if row["org_id"] == org.org_id]
     assert sorted(mine) == [5, 5, 5, 5, 5]
     assert {row["record_count"] for row in body["data"] if row["org_id"] == other_org.org_id} == {0}
+    # Nothing committed since: the markers only.
+    with django_assert_num_queries(4):
+        again = api.get("/api/v1/period-record-counts/?limit=100").json()
+    assert [(r["id"], r["record_count"]) for r in again["data"]] == [(r["id"], r["record_count"]) for r in body["data"]]

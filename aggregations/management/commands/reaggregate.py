@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from activities.models import Organization
+from activities.services import activity_changes_compact
 from aggregations.models import AggregationSnapshot
 from aggregations.services import ReaggregateResult, snapshots_reaggregate
 from lib.db import long_running_command
@@ -91,6 +92,9 @@ class Command(BaseCommand):
                 failed += count_failed
             if options["dry_run"]:
                 self.stdout.write("Dry run: nothing was written.")
+            else:
+                compacted = activity_changes_compact()
+                self.stdout.write(f"Change markers: {compacted:,} old ones removed")
         if failed:
             raise CommandError(f"{failed:,} snapshots failed to re-count.")
 
