@@ -129,9 +129,11 @@ def count_ranges(*, org: Organization | int, ranges: Sequence[DateTimeRange]) ->
     return [t.activity_count for t in tally(org=org, ranges=ranges)]
 
 
-# Cached counts never go stale (their key names the committed state they were counted
-# from); the timeout only bounds how long an unused one takes room.
-CACHE_SECONDS = 3600
+# Cached counts never go stale for writes through activities.services (their key names
+# the committed state they were counted from). A write that bypasses the services (raw
+# SQL, a shell's queryset.update()) marks nothing: the timeout bounds how long a count
+# cached before it can be served.
+CACHE_SECONDS = 60
 
 
 def change_marker(*, org: Organization | int) -> int:
