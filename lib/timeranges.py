@@ -137,11 +137,13 @@ def parse_bound(value: object, *, bound: Bound) -> dt.datetime:
 
 
 def parse_instant(value: object) -> dt.datetime:
-    """A point in time, such as an activity's ``recorded_at``: a datetime with an offset,
-    read like a range start (the same syntax and rounding); a bare date is refused."""
+    """A point in time, such as an activity's ``recorded_at``: a datetime with an offset
+    (the syntax of a range bound); a bare date is refused. Digits past the microsecond
+    are truncated (SPEC.md, "Supported values"): ``21:59:59.9999999Z`` stays in its
+    second, and so in its day and quarter (only a range *start* rounds up)."""
     if isinstance(value, str) and _DATE_RE.match(value.strip()):
         raise RangeError("Expected a datetime with an offset, not a date.")
-    return parse_bound(value, bound="start")
+    return parse_bound(value, bound="end")  # an end's datetime is truncated, never rounded
 
 
 def _has_sub_microsecond_digits(time_text: str) -> bool:
