@@ -11,6 +11,7 @@ user name only: see docs/security.md.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -24,8 +25,16 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 
+def login_name(raw: str) -> str:
+    """The user name as authentication sees it, so every spelling of one account shares
+    one limit: the login form strips it and NFKC-normalises it (a fullwidth ``v`` is
+    a ``v``); case is folded on top, so ``ROOT`` and ``root`` share a limit too (a
+    stricter grouping than the case-sensitive user model, never a looser one)."""
+    return unicodedata.normalize("NFKC", raw.strip()).casefold()
+
+
 def _cache_key(request: HttpRequest, username: str) -> str:
-    ident = f"{request.META.get('REMOTE_ADDR', '')}|{username.strip().lower()}"
+    ident = f"{request.META.get('REMOTE_ADDR', '')}|{login_name(username)}"
     return "admin-login-failures:" + hashlib.sha256(ident.encode()).hexdigest()
 
 

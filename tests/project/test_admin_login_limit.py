@@ -67,3 +67,23 @@ def test_a_successful_login_resets_the_count(admin_user):
     attempt("wrong")
     attempt("wrong")
     assert attempt("right-password-123").status_code == 302
+
+
+@override_settings(ADMIN_LOGIN_MAX_FAILURES=3, ADMIN_LOGIN_WINDOW_SECONDS=600)
+@pytest.mark.parametrize(
+    "spelling",
+    ["\uff52oot", "\uff32\uff2f\uff2f\uff34", " root", "root\t", "Root", "\uff52oot "],  # fullwidth, padding, case
+)
+def test_every_spelling_that_logs_in_as_root_shares_its_limit(admin_user, spelling):
+    for _ in range(3):
+        assert attempt("wrong").status_code == 200
+    # Django's login form would authenticate these as "root" (strip + NFKC): they are
+    # refused like "root" itself, even with the right password.
+    assert attempt("right-password-123", username=spelling).status_code == 429
+
+
+@override_settings(ADMIN_LOGIN_MAX_FAILURES=3, ADMIN_LOGIN_WINDOW_SECONDS=600)
+def test_failures_under_a_look_alike_count_against_the_account(admin_user):
+    for _ in range(3):
+        assert attempt("wrong", username="\uff52oot").status_code == 200
+    assert attempt("right-password-123").status_code == 429
