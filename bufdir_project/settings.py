@@ -6,6 +6,7 @@ safe default, listed in docs/configuration.md (an example in `.env.example`).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -222,9 +223,15 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
-# Prefix of every live-count channel name, so environments (or concurrent test runs)
-# that share one Redis never see each other's events: Redis pub/sub ignores the db number.
-EVENTS_CHANNEL_PREFIX = env_str("EVENTS_CHANNEL_PREFIX") or ""
+# Prefix of the live-count channel, so environments (or concurrent test runs) that
+# share one Redis never hear each other's announcements: Redis pub/sub ignores the db
+# number. Unset: derived from the database, so each database gets its own channel.
+# Set it to share a channel on purpose; set it empty and `check --deploy` warns.
+_events_prefix = os.environ.get("EVENTS_CHANNEL_PREFIX")
+if _events_prefix is None:
+    _db_id = "{HOST}:{PORT}/{NAME}".format(**{"HOST": "", "PORT": "", **DATABASES["default"]})
+    _events_prefix = "db-" + hashlib.sha256(_db_id.encode()).hexdigest()[:12] + ":"
+EVENTS_CHANNEL_PREFIX = _events_prefix.strip()
 # Seconds of silence after which the Redis subscriber pings Redis to detect a dead link
 # (a partition that closes nothing); no answer within 3 s and it reconnects.
 EVENTS_REDIS_HEARTBEAT = env_int("EVENTS_REDIS_HEARTBEAT", 10)

@@ -84,3 +84,16 @@ def test_session_cookie_is_secure_and_http_only(db):
     assert response.status_code == 302
     assert response.cookies["sessionid"]["secure"] is True
     assert response.cookies["sessionid"]["httponly"] is True
+
+
+def test_deploy_check_warns_when_the_events_channel_is_shared(settings):
+    from record_counts.checks import check_events_prefix
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    settings.EVENTS_CHANNEL_PREFIX = ""
+    assert [m.id for m in check_events_prefix()] == ["record_counts.W001"]
+    settings.EVENTS_CHANNEL_PREFIX = "db-abc:"
+    assert check_events_prefix() == []
+    settings.REDIS_URL = ""
+    settings.EVENTS_CHANNEL_PREFIX = ""
+    assert check_events_prefix() == []  # no Redis, nothing shared

@@ -34,3 +34,23 @@ def test_debug_runs_without_a_secret_on_sqlite_by_default():
 def test_bad_values_are_clear_errors():
     assert "DEBUG must be a boolean" in load_settings(DEBUG="maybe").stderr
     assert "not a known time zone" in load_settings(DEBUG="1", REPORTING_TIME_ZONE="Mars/Olympus").stderr
+
+
+def prefix_of(**env: str) -> str:
+    code = "import bufdir_project.settings as s; print(repr(s.EVENTS_CHANNEL_PREFIX))"
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "EVENTS_CHANNEL_PREFIX"}}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean | env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return eval(done.stdout)  # noqa: S307 (our own repr)
+
+
+def test_each_database_gets_its_own_events_channel_by_default():
+    staging = prefix_of(SECRET_KEY="x", DATABASE_URL="postgres://u@db.example:5432/bufdir_staging")
+    production = prefix_of(SECRET_KEY="x", DATABASE_URL="postgres://u@db.example:5432/bufdir")
+    assert staging != production and staging.startswith("db-") and production.startswith("db-")
+    assert prefix_of(SECRET_KEY="x", DATABASE_URL="postgres://u@db.example:5432/bufdir") == production  # stable
+
+
+def test_an_explicit_events_prefix_wins():
+    assert prefix_of(SECRET_KEY="x", EVENTS_CHANNEL_PREFIX="prod:") == "prod:"
+    assert prefix_of(SECRET_KEY="x", EVENTS_CHANNEL_PREFIX="") == ""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from django.conf import settings
 from django.db import connection
 from httpx_sse import connect_sse
 
@@ -38,6 +39,9 @@ def server_env() -> dict[str, str]:
         SECURE_SSL_REDIRECT="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
+        # The test process derived its prefix from the database name before pytest-django
+        # renamed it to the test database's: a server must hear the test's announcements.
+        EVENTS_CHANNEL_PREFIX=settings.EVENTS_CHANNEL_PREFIX,
     )
     name = connection.settings_dict["NAME"]
     if connection.vendor == "sqlite":
