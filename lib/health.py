@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from lib.db import client_timeout
@@ -71,6 +72,7 @@ def _pool_stats() -> dict[str, int] | None:
     }
 
 
+@csrf_exempt  # GET only and changes nothing: any other method is a 405, not a CSRF 403
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     checks: dict[str, str] = {"database": "ok" if _database_ok() else "unavailable"}
