@@ -72,3 +72,9 @@ def api_keys_revoke(*, keys: Iterable[ApiKey]) -> int:
     """Revoke these keys now; returns how many were still active."""
     pks = [k.pk for k in keys]
     return ApiKey.objects.filter(pk__in=pks, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_key_still_covers(*, key_pk: int, org_pk: int) -> bool:
+    """Whether the key is still active and still covers the organisation (an open stream
+    re-checks this, so a revoked key's streams end)."""
+    return ApiKey.objects.filter(pk=key_pk, revoked_at__isnull=True, organizations__pk=org_pk).exists()

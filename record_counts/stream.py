@@ -34,6 +34,7 @@ from activities.admin_scope import coordinated_orgs
 from activities.counting import live_counts
 from activities.models import Organization
 from api_keys.access import authenticate_key
+from api_keys.services import api_key_still_covers
 from lib.api.access import REALM, KeyHolder, token_required
 from lib.api.exceptions import problem_response
 from lib.api.fields import range_from_query
@@ -115,8 +116,15 @@ class CountEvents:
     subscription until garbage collection), so the subscription goes with the client.
     """
 
-    def __init__(self, org: Organization, time_range: DateTimeRange, hub: Hub) -> None:
+    def __init__(
+        self,
+        org: Organization,
+        time_range: DateTimeRange,
+        hub: Hub,
+        still_allowed: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
         self.org, self.time_range, self.hub = org, time_range, hub
+        self.still_allowed = still_allowed  # re-checked at every keep-alive
         self.sub: Subscription | None = None
         self._events = self._run()
 
@@ -146,6 +154,8 @@ class CountEvents:
                     async with asyncio.timeout(keepalive):
                         await sub.wake.wait()
                 except TimeoutError:
+                    if self.still_allowed is not None and not await self.still_allowed():
+                        return  # the reader's key was revoked: end the stream
                     if sent is not None and not sent[1] and sub.time_range.is_complete(now=now_to_second()):
                         self.hub.refresh(sub)  # the range has closed: send is_complete true
                     yield KEEP_ALIVE
@@ -191,7 +201,7 @@ def _may_read(request: HttpRequest, reader: KeyHolder | None, org: Organization)
     return coordinated_orgs(request).filter(pk=org.pk).exists()
 
 
-def _open(request: HttpRequest) -> tuple[Organization, DateTimeRange] | HttpResponse:
+def _open(request: HttpRequest) -> tuple[Organization, DateTimeRange, KeyHolder | None] | HttpResponse:
     """What a new stream watches, or the problem response to answer instead."""
     try:
         reader = _stream_reader(request)
@@ -211,8 +221,10 @@ def _open(request: HttpRequest) -> tuple[Organization, DateTimeRange] | HttpResp
         unavailable = problem_response(503, "The database is unavailable; retry shortly.")
         unavailable["Retry-After"] = "5"
         return unavailable
-    return org, time_range
+    return org, time_range, reader
 
+
+_key_still_covers = _in_db_thread(lambda key_pk, org_pk: api_key_still_covers(key_pk=key_pk, org_pk=org_pk))
 
 _open_in_db_thread = _in_db_thread(_open)
 
@@ -223,9 +235,17 @@ async def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResp
     opened = await _open_in_db_thread(request)
     if isinstance(opened, HttpResponse):
         return opened
-    org, time_range = opened
+    org, time_range, reader = opened
+    still_allowed = None
+    if reader is not None:
+        key_pk = reader.key.pk
+
+        async def still_allowed() -> bool:
+            return await _key_still_covers(key_pk, org.pk)
+
     await relay.ensure_subscribed()
-    response = StreamingHttpResponse(CountEvents(org, time_range, hub()), content_type="text/event-stream")
+    events = CountEvents(org, time_range, hub(), still_allowed)
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass events through unbuffered
     return response
