@@ -30,4 +30,13 @@ def check_api_access(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 id="api_keys.W002",
             )
         )
+    if settings.SECURE_PROXY_SSL_HEADER and not settings.TRUSTED_PROXIES:
+        messages.append(
+            CheckWarning(
+                "Behind a TLS proxy (BEHIND_TLS_PROXY) with TRUSTED_PROXIES=0: every client has the proxy's "
+                "address, so one client's rate limit (counting, admin login) is everyone's.",
+                hint="Set TRUSTED_PROXIES to the number of proxies that append to X-Forwarded-For (nginx alone: 1).",
+                id="api_keys.W003",
+            )
+        )
     return messages

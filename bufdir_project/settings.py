@@ -338,6 +338,10 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# How many proxies in front of the app append to X-Forwarded-For (lib/client_ip.py).
+# 0: the socket's address, the header ignored. Behind nginx alone: 1.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+
 # Admin login: after this many failed attempts for one user name from one IP address
 # within the window, further attempts are refused (429) until the window has passed.
 ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5)

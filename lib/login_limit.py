@@ -2,10 +2,9 @@
 within a window, and further attempts are refused with 429 until the window has passed.
 
 Counted in Django's default cache (per process unless a shared cache is configured).
-Keyed by IP *and* user name, so one attacker cannot lock every user out and a shared
-proxy address does not lock out other users. Behind a proxy REMOTE_ADDR is the proxy's
-address under gunicorn (which serves admin in production), so the limit is then per
-user name only: see docs/security.md.
+Keyed by client address *and* user name, so one attacker cannot lock every user out and
+a shared address does not lock out other users. Behind a proxy set TRUSTED_PROXIES, or
+every client has the proxy's address (lib/client_ip.py, docs/security.md).
 """
 
 from __future__ import annotations
@@ -24,6 +23,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
+from lib.client_ip import client_ip
+
 
 def login_name(raw: str) -> str:
     """The user name as authentication sees it, so every spelling of one account shares
@@ -34,7 +35,7 @@ def login_name(raw: str) -> str:
 
 
 def _cache_key(request: HttpRequest, username: str) -> str:
-    ident = f"{request.META.get('REMOTE_ADDR', '')}|{login_name(username)}"
+    ident = f"{client_ip(request)}|{login_name(username)}"
     return "admin-login-failures:" + hashlib.sha256(ident.encode()).hexdigest()
 
 

@@ -21,6 +21,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from lib.client_ip import client_ip
+
 REALM = 'Bearer realm="api"'
 FORBIDDEN = "This API key may not access this organisation's data."
 
@@ -84,7 +86,8 @@ class ApiAccess(BasePermission):
 
 
 class CountingThrottle(SimpleRateThrottle):
-    """``API_THROTTLE_COUNTING`` requests per API key (per client IP without a key).
+    """``API_THROTTLE_COUNTING`` requests per API key (per client address without a key,
+    from ``lib.client_ip``: ``X-Forwarded-For`` only as far as ``TRUSTED_PROXIES`` vouch).
 
     Over the rate: 429 with ``Retry-After`` and a problem body (the exception handler).
     Counters live in Django's default cache (Redis when configured: shared by every
@@ -99,5 +102,5 @@ class CountingThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         holder = request.user
-        ident = f"key-{holder.key.pk}" if isinstance(holder, KeyHolder) else self.get_ident(request)
+        ident = f"key-{holder.key.pk}" if isinstance(holder, KeyHolder) else client_ip(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -67,3 +67,26 @@ def test_each_key_has_its_own_budget(api, mine, theirs, key, other_key):
 def test_no_throttling_unless_configured(api, mine):
     for _ in range(30):
         assert send(api, COUNTING["create count"](mine)).status_code == 200
+
+
+@override_settings(API_THROTTLE_COUNTING="3/minute", TRUSTED_PROXIES=0)
+def test_a_forged_forwarded_for_is_not_a_new_identity_without_trusted_proxies(api, mine):
+    make = COUNTING["create count"]
+    statuses = [
+        send(api, make(mine), HTTP_X_FORWARDED_FOR=f"203.0.113.{i}", REMOTE_ADDR="10.0.0.5").status_code
+        for i in range(8)
+    ]
+    assert statuses[:3] == [200, 200, 200] and set(statuses[3:]) == {429}
+
+
+@override_settings(API_THROTTLE_COUNTING="3/minute", TRUSTED_PROXIES=1)
+def test_behind_one_trusted_proxy_the_address_it_saw_is_the_client(api, mine):
+    make = COUNTING["create count"]
+    # The client forges the left part; the proxy appends the address it really saw.
+    forged = [
+        send(api, make(mine), HTTP_X_FORWARDED_FOR=f"198.51.100.{i}, 192.0.2.7", REMOTE_ADDR="10.0.0.1").status_code
+        for i in range(5)
+    ]
+    assert forged[:3] == [200, 200, 200] and set(forged[3:]) == {429}
+    other = send(api, make(mine), HTTP_X_FORWARDED_FOR="192.0.2.8", REMOTE_ADDR="10.0.0.1")
+    assert other.status_code == 200  # another real client behind the same proxy

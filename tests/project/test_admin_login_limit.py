@@ -87,3 +87,15 @@ def test_failures_under_a_look_alike_count_against_the_account(admin_user):
     for _ in range(3):
         assert attempt("wrong", username="\uff52oot").status_code == 200
     assert attempt("right-password-123").status_code == 429
+
+
+@override_settings(ADMIN_LOGIN_MAX_FAILURES=3, ADMIN_LOGIN_WINDOW_SECONDS=600, TRUSTED_PROXIES=1)
+def test_behind_a_trusted_proxy_the_limit_is_per_real_client(admin_user):
+    def via_proxy(password: str, client_addr: str):
+        client = Client(SERVER_NAME="localhost", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=client_addr)
+        return client.post(LOGIN, {"username": "root", "password": password, "next": "/admin/"}, secure=True)
+
+    for _ in range(3):
+        via_proxy("wrong", "192.0.2.1")
+    assert via_proxy("right-password-123", "192.0.2.1").status_code == 429
+    assert via_proxy("right-password-123", "192.0.2.2").status_code == 302  # another client, same proxy

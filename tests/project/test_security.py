@@ -59,8 +59,8 @@ def test_deploy_check_warns_about_a_public_api_in_production():
     assert not {"api_keys.W001", "api_keys.W002"} & _ids(run_checks())
 
 
-@override_settings(DEBUG=False, API_ACCESS="token", API_THROTTLE_COUNTING="60/minute")
-def test_deploy_check_is_quiet_in_token_mode_with_throttling():
+@override_settings(DEBUG=False, API_ACCESS="token", API_THROTTLE_COUNTING="60/minute", TRUSTED_PROXIES=1)
+def test_deploy_check_is_quiet_in_token_mode_with_throttling_behind_a_known_proxy():
     assert not _ids(check_api_access())
 
 
@@ -97,3 +97,14 @@ def test_deploy_check_warns_when_the_events_channel_is_shared(settings):
     settings.REDIS_URL = ""
     settings.EVENTS_CHANNEL_PREFIX = ""
     assert check_events_prefix() == []  # no Redis, nothing shared
+
+
+def test_deploy_check_warns_behind_a_proxy_without_trusted_proxies(settings):
+    from api_keys.checks import check_api_access
+
+    settings.DEBUG = False
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = 0
+    assert "api_keys.W003" in [m.id for m in check_api_access()]
+    settings.TRUSTED_PROXIES = 1
+    assert "api_keys.W003" not in [m.id for m in check_api_access()]
