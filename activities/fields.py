@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from lib.timeranges import UTC, RangeError, parse_instant
+from lib.timeranges import UTC, RangeError, check_instant, parse_instant
 
 # The alphabets of public ids, shared by the API, the importer and the URL routes.
 ACTIVITY_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"
@@ -59,7 +59,10 @@ def clean_recorded_at(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise FieldProblem("needs a time zone")
-        return value.astimezone(UTC)
+        try:
+            return check_instant(value).astimezone(UTC)
+        except RangeError as exc:
+            raise FieldProblem(str(exc)) from None
     _no_nul(value)
     try:
         return parse_instant(value)

@@ -13,6 +13,7 @@ from aggregations import services
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import overlapping_period, periods_current_counts
 from lib.admin_lists import EstimatedCountPaginator
+from lib.timeranges import RangeError, check_date
 
 
 @admin.register(AggregationSnapshot)
@@ -52,6 +53,13 @@ class SubmitPeriodForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end, org = data.get("period_start"), data.get("period_end"), data.get("org")
+        for name, day in (("period_start", start), ("period_end", end)):
+            try:
+                if day:
+                    check_date(day)
+            except RangeError as exc:
+                self.add_error(name, str(exc))
+                return data
         if start and end and start > end:
             raise forms.ValidationError("The period must not end before it starts.")
         if org and start and end:

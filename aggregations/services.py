@@ -151,7 +151,7 @@ def period_submit(
     """
     if period_start > period_end:
         raise ValueError("period_start must not be after period_end.")
-    time_range = local_dates_range(period_start, period_end)
+    time_range = local_dates_range(period_start, period_end)  # RangeError outside the window
     with transaction.atomic():
         clash = overlapping_period(org=org, first_day=period_start, last_day=period_end)
         if clash is not None:

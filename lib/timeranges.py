@@ -7,6 +7,7 @@ offset, or bare dates meaning the whole local day in the reporting time zone.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -96,7 +97,7 @@ def truncate_to_second(value: dt.datetime) -> dt.datetime:
     return value.replace(microsecond=0)
 
 
-def parse_bound(value: object, *, bound: Bound) -> dt.datetime:
+def _parse_bound(value: object, *, bound: Bound) -> dt.datetime:
     """Parse one range bound into an aware UTC datetime.
 
     A bare date means the whole local day in the reporting time zone: as a start it is
@@ -134,6 +135,45 @@ def parse_bound(value: object, *, bound: Bound) -> dt.datetime:
         return parsed.astimezone(UTC)
     except OverflowError:
         raise RangeError(f"{text!r} is out of the supported range.") from None
+
+
+# Supported values (SPEC.md): every instant and date the service accepts lies in this
+# window of local days, which the whole stack can store, convert and display.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+WINDOW = f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+
+
+def check_date(day: dt.date) -> dt.date:
+    """``day`` if it is in the supported window, else a ``RangeError`` naming the window."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise RangeError(f"{day.isoformat()} is outside the supported dates, {WINDOW}.")
+    return day
+
+
+def check_instant(instant: dt.datetime) -> dt.datetime:
+    """``instant`` if its local day (reporting time zone) is in the supported window."""
+    try:
+        day = instant.astimezone(reporting_zone()).date()
+    except (OverflowError, ValueError):
+        raise RangeError(f"{instant.isoformat()} is outside the supported dates, {WINDOW}.") from None
+    check_date(day)
+    return instant
+
+
+def parse_bound(value: object, *, bound: Bound) -> dt.datetime:
+    """Parse one range bound into an aware UTC datetime in the supported window.
+
+    A bare date means the whole local day in the reporting time zone: as a start it is
+    00:00:00 of that day, as an end 23:59:59 (the day's last second, DST-safe).
+    """
+    day: dt.date | None = None
+    if isinstance(value, str) and _DATE_RE.match(value.strip()):
+        with contextlib.suppress(ValueError):  # not a real date: _parse_bound says so
+            day = dt.date.fromisoformat(value.strip())
+    if day is not None:
+        check_date(day)  # before converting: a day at the edge of what Python can hold
+    return check_instant(_parse_bound(value, bound=bound))
 
 
 def parse_instant(value: object) -> dt.datetime:
@@ -183,7 +223,10 @@ def parse_range(start: object, end: object) -> DateTimeRange:
 
 
 def local_dates_range(first_day: dt.date, last_day: dt.date) -> DateTimeRange:
-    """The whole local days ``first_day``..``last_day`` (inclusive) in the reporting zone."""
+    """The whole local days ``first_day``..``last_day`` (inclusive) in the reporting zone;
+    both in the supported window (else ``RangeError``)."""
+    check_date(first_day)
+    check_date(last_day)
     return make_range(_local_day_bound(first_day, bound="start"), _local_day_bound(last_day, bound="end"))
 
 

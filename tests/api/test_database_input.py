@@ -145,14 +145,24 @@ def test_nul_byte_in_idempotency_key_is_a_400(api, existing):
     assert state() == before
 
 
-@pytest.mark.parametrize(
-    "recorded_at",
-    ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000001Z", "9999-12-31T23:59:58Z", "9999-12-31T23:59:59.999999Z"],
-)
-def test_extreme_but_valid_instants_round_trip(api, org, recorded_at):
+# The supported window is 1900-01-01 to 2199-12-31 local (SPEC.md, "Supported values"):
+# Oslo was on CET (+01:00) at both edges.
+@pytest.mark.parametrize("recorded_at", ["1899-12-31T23:00:00Z", "2026-03-29T01:00:00Z", "2199-12-31T22:59:59.999999Z"])
+def test_instants_inside_the_supported_window_round_trip(api, org, recorded_at):
     response = api.post(ACTIVITIES, activity(recorded_at=recorded_at), format="json")
     assert response.status_code == 201, response.content
     assert api.get(f"{ACTIVITIES}{response.json()['activity_id']}").json()["recorded_at"] == recorded_at
+
+
+@pytest.mark.parametrize(
+    "recorded_at",
+    ["1899-12-31T22:59:59.999999Z", "2199-12-31T23:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"],
+)
+def test_instants_outside_the_supported_window_are_a_400_naming_it(api, org, recorded_at):
+    response = api.post(ACTIVITIES, activity(recorded_at=recorded_at), format="json")
+    assert_problem(response, 400)
+    assert "1900-01-01 to 2199-12-31" in str(response.json()["errors"]["recorded_at"])
+    assert not Activity.objects.exists()
 
 
 FILTERS = {
