@@ -6,6 +6,9 @@ and headers (``Allow`` stays): Django's CSRF 403 page, an empty 405 from
 ``require_GET``, the debug 404 page with ``DEBUG=1``, a 400 of the request parser.
 DRF's own errors are problem JSON already (``lib.api.exceptions``) and pass as they are.
 
+A query string over ``MAX_QUERY_STRING`` or headers over ``MAX_HEADER_BYTES`` under those
+paths are a 414 / 431 problem before a view runs.
+
 In admin a NUL byte in any query or form value is a 400 before a view runs: PostgreSQL
 refuses NUL in text with an error, not a miss, and admin's filters and autocomplete
 would pass it straight through (a 500).
@@ -22,6 +25,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from lib.api.exceptions import PROBLEM_CONTENT_TYPE, problem_response
 
 API_PREFIXES = ("/api/", "/healthz")
+# What the application refuses itself, with a problem JSON, before a view runs; kept
+# below the servers' own limits (Procfile: gunicorn --limit-request-line 8190, its maximum,
+# --limit-request-field_size 16384), whose answers are theirs (HTML or a closed
+# connection) and are for what never reaches the application (docs/deployment.md).
+MAX_QUERY_STRING = 4096
+MAX_HEADER_BYTES = 8192
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
@@ -48,6 +57,20 @@ def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return problem
 
 
+def _too_large(request: HttpRequest) -> HttpResponse | None:
+    """A 414 for a query string, a 431 for headers, larger than the application takes."""
+    if not _api(request.path):
+        return None
+    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+        return problem_response(414, f"The query string is longer than {MAX_QUERY_STRING} bytes.")
+    header_bytes = sum(
+        len(str(k)) + len(str(v)) for k, v in request.META.items() if k.startswith("HTTP_") or k == "CONTENT_TYPE"
+    )
+    if header_bytes > MAX_HEADER_BYTES:
+        return problem_response(431, f"The request headers are larger than {MAX_HEADER_BYTES} bytes.")
+    return None
+
+
 def _nul_in_admin(request: HttpRequest) -> bool:
     if not request.path.startswith("/admin/"):
         return False
@@ -72,6 +95,9 @@ def problem_errors(get_response: Handler | AsyncHandler) -> Handler | AsyncHandl
         async def middleware_async(request: HttpRequest) -> HttpResponse:
             if _nul_in_admin(request):
                 return HttpResponseBadRequest(NUL_REFUSED)
+            refused = _too_large(request)
+            if refused is not None:
+                return refused
             return _as_problem(request, await get_response(request))
 
         markcoroutinefunction(middleware_async)
@@ -80,6 +106,9 @@ def problem_errors(get_response: Handler | AsyncHandler) -> Handler | AsyncHandl
     def middleware(request: HttpRequest) -> HttpResponse:
         if _nul_in_admin(request):
             return HttpResponseBadRequest(NUL_REFUSED)
+        refused = _too_large(request)
+        if refused is not None:
+            return refused
         return _as_problem(request, get_response(request))  # type: ignore[arg-type]
 
     return middleware

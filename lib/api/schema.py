@@ -34,7 +34,9 @@ DESCRIPTIONS = {
     "404": "No such resource.",
     "409": "Another count snapshot of this organisation already holds that range.",
     "413": "The request body is too large.",
+    "414": "The query string is longer than the API takes (4,096 bytes).",
     "415": "The request body is not `application/json`.",
+    "431": "The request headers are larger than the API takes (8,192 bytes).",
     "422": f"This `{IDEMPOTENCY_HEADER}` was already used with another body.",
     "429": "Counting rate limit (`API_THROTTLE_COUNTING`) exceeded; see `Retry-After`.",
     "503": "The database is unavailable; retry after `Retry-After` seconds.",
@@ -55,9 +57,11 @@ def _problem(code: str) -> dict[str, Any]:
 
 def _error_codes(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     params = operation.get("parameters", [])
-    codes = ["401", "403", "503"]
+    codes = ["401", "403", "431", "503"]  # any request can carry headers too large
     if "requestBody" in operation or any(p["in"] == "query" for p in params):
         codes.append("400")
+    if any(p["in"] == "query" for p in params):
+        codes.append("414")
     if "requestBody" in operation:
         codes += ["413", "415"]
     if any(p["in"] == "path" for p in params):

@@ -50,3 +50,19 @@ def test_a_nul_byte_in_admin_autocomplete_is_a_400(admin_client):
 
 def test_ordinary_admin_pages_are_unaffected(admin_client):
     assert admin_client.get("/admin/activities/activity/?location=Oslo").status_code == 200
+
+
+def test_a_query_string_too_long_is_a_414_problem(db):
+    response = Client().get("/api/v1/activities/", {"location": "x" * 5000})
+    assert response.status_code == 414
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_headers_too_large_are_a_431_problem(db):
+    response = Client().get("/api/v1/activities/", HTTP_X_PADDING="y" * 17000)
+    assert response.status_code == 431
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_ordinary_sizes_pass(db):
+    assert Client().get("/api/v1/activities/", {"location": "x" * 1000}, HTTP_X_PADDING="y" * 1000).status_code == 200
