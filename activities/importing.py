@@ -119,12 +119,8 @@ class RowValidator:
         if unknown:
             problems.append(f"unknown fields: {', '.join(sorted(map(str, unknown)))}")
         values = {name: raw.get(name) for name in FIELDS}
-        if any(isinstance(v, str) and "\x00" in v for v in values.values()):
-            problems.extend(
-                f"{name}: null characters are not allowed"
-                for name, v in values.items()
-                if isinstance(v, str) and "\x00" in v
-            )
+        # NUL bytes and every other field rule: activities.fields, below. org_id is only
+        # looked up among the organisations loaded above (a dict), never sent to SQL.
         for name in REQUIRED:
             if values[name] in (None, ""):
                 problems.append(f"{name}: required")

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from activities.admin_scope import coordinated_orgs
-from activities.counting import count_activities, tally_buckets
+from activities.counting import live_counts, tally_buckets
 from activities.models import Organization
 from aggregations.models import SubmittedPeriod
 from aggregations.selectors import last_submitted_period
@@ -111,7 +111,7 @@ def org_panel(*, org: Organization, today: dt.date) -> OrgPanel:
         period_end=end,
         stream_start=isoformat_z(time_range.start),
         stream_end=isoformat_z(time_range.end),
-        current_count=count_activities(org=org, time_range=time_range),
+        current_count=live_counts(org=org, ranges=[time_range])[0],
         last_submitted=last,
     )
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from activities.counting import count_ranges
+from activities.counting import live_counts
 from activities.models import Organization
 from aggregations.models import SubmittedPeriod
 from lib.timeranges import local_dates_range
@@ -32,13 +32,14 @@ def overlapping_period(*, org: Organization | int, first_day: dt.date, last_day:
 
 
 def periods_current_counts(*, periods: Iterable[SubmittedPeriod]) -> dict[int, int]:
-    """Today's count of each period's activities, by period key: one query per organisation."""
+    """Today's count of each period's activities, by period key: per organisation one
+    marker lookup, and one count only when something changed since the last view."""
     by_org: dict[int, list[SubmittedPeriod]] = defaultdict(list)
     for period in periods:
         by_org[period.org_id].append(period)
     counts: dict[int, int] = {}
     for org_id, items in by_org.items():
         ranges = [local_dates_range(p.period_start, p.period_end) for p in items]
-        for period, n in zip(items, count_ranges(org=org_id, ranges=ranges), strict=True):
+        for period, n in zip(items, live_counts(org=org_id, ranges=ranges), strict=True):
             counts[period.pk] = n
     return counts

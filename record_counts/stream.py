@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -224,7 +225,23 @@ def _open(request: HttpRequest) -> tuple[Organization, DateTimeRange, KeyHolder 
     return org, time_range, reader
 
 
-_key_still_covers = _in_db_thread(lambda key_pk, org_pk: api_key_still_covers(key_pk=key_pk, org_pk=org_pk))
+_key_still_covers_query = _in_db_thread(lambda key_pk, org_pk: api_key_still_covers(key_pk=key_pk, org_pk=org_pk))
+# One answer per (key, organisation) per half keep-alive, shared by this process's
+# streams: thousands of screens on one key ask the database once, not once each.
+_key_checks: dict[tuple[int, int], tuple[float, bool]] = {}
+
+
+async def _key_still_covers(key_pk: int, org_pk: int) -> bool:
+    now = time.monotonic()
+    checked = _key_checks.get((key_pk, org_pk))
+    if checked is not None and now - checked[0] < float(settings.STREAM_KEEPALIVE_SECONDS) / 2:
+        return checked[1]
+    allowed = await _key_still_covers_query(key_pk, org_pk)
+    if len(_key_checks) > 10_000:
+        _key_checks.clear()
+    _key_checks[(key_pk, org_pk)] = (now, allowed)
+    return allowed
+
 
 _open_in_db_thread = _in_db_thread(_open)
 

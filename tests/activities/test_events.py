@@ -11,6 +11,7 @@ from django.db import transaction
 from activities import events, services
 from activities.events import ActivitiesChanged, coalesce
 from activities.importing import import_activities
+from activities.models import Activity
 
 T = dt.datetime(2026, 2, 1, 10, tzinfo=dt.UTC)
 
@@ -120,7 +121,9 @@ def test_a_failing_listener_never_fails_the_write(org, django_capture_on_commit_
 
     events.subscribe(broken)
     try:
-        with django_capture_on_commit_callbacks(execute=True):
-            add(org, T)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            created = add(org, T)
     finally:
         events.unsubscribe(broken)
+    assert len(callbacks) == 1  # the announcement ran (and the listener raised inside it)
+    assert Activity.objects.filter(pk=created.pk).exists()

@@ -73,3 +73,19 @@ def test_missing_optional_values_get_their_defaults():
     assert CLEANERS["status"]("") == "completed"
     assert CLEANERS["location"](None) == ""
     assert CLEANERS["activity_id"]("") is None
+
+
+@pytest.mark.parametrize("name", ["activity_type", "location", "status", "activity_id", "recorded_at"])
+def test_a_nul_byte_is_refused_by_the_one_rule_on_every_path(org, api, name):
+    value = GOOD[name][:3] + "\x00" + GOOD[name][3:]
+    assert message(name, value) == "null characters are not allowed"
+    assert RowValidator().validate(2, {**GOOD, "org_id": org.org_id, name: value}) == (
+        f"{name}: null characters are not allowed"
+    )
+    assert api.post("/api/v1/activities", {**GOOD, "org_id": org.org_id, "participant_count": 3, name: value},
+                    format="json").status_code == 400  # fmt: skip
+
+
+def test_a_nul_byte_in_org_id_is_an_unknown_organisation_in_the_importer(org):
+    problem = RowValidator().validate(2, {**GOOD, "org_id": org.org_id + "\x00"})
+    assert isinstance(problem, str) and problem.startswith("org_id: unknown organisation")

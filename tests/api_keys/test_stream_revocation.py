@@ -57,3 +57,28 @@ def test_a_valid_keys_stream_stays_open(token_server, org, key):
             break
     assert seen and keepalives >= 2 and time.monotonic() - started >= KEEPALIVE
     client.close()
+
+
+def test_streams_on_one_key_share_one_check_per_half_keep_alive(org, key, monkeypatch, settings):
+    import asyncio
+
+    from api_keys.services import api_key_check
+    from record_counts import stream
+
+    settings.STREAM_KEEPALIVE_SECONDS = 60
+    holder = api_key_check(raw_key=key)
+    asked = []
+    real = stream._key_still_covers_query
+
+    async def counted(key_pk, org_pk):
+        asked.append(key_pk)
+        return await real(key_pk, org_pk)
+
+    monkeypatch.setattr(stream, "_key_still_covers_query", counted)
+    monkeypatch.setattr(stream, "_key_checks", {})
+
+    async def thousand_streams():
+        return [await stream._key_still_covers(holder.pk, org.pk) for _ in range(1000)]
+
+    assert asyncio.run(thousand_streams()) == [True] * 1000
+    assert len(asked) == 1
