@@ -21,7 +21,7 @@ import psycopg
 
 from bench.harness import Stats, hammer, server, server_env, sql_loop, summarise
 
-GUNICORN, DAPHNE = 8766, 8767
+GUNICORN, DAPHNE, TRIVIAL = 8766, 8767, 8768
 QUARTER = {"start": "2026-04-01", "end": "2026-06-30"}
 Q_START = dt.datetime(2026, 3, 31, 22, tzinfo=dt.UTC)
 Q_END_EXCL = dt.datetime(2026, 6, 30, 22, tzinfo=dt.UTC)
@@ -128,6 +128,13 @@ def figure_7_core(ctx: Any) -> list[dict[str, Any]]:
         rows.append(_row("count POST, mid org, quarter, gunicorn, 1 client", "p50 ms", stats.p50_ms, floor.p50_ms,
                          target="within 3 ms of the raw transaction", met=stats.p50_ms - floor.p50_ms <= 3,
                          errors=stats.errors))  # fmt: skip
+        # What the same server layout and client cost before Django starts.
+        with server("gunicorn-trivial-2", TRIVIAL, env):
+            transport = hammer("POST", f"http://127.0.0.1:{TRIVIAL}/", clients=1, duration=ctx.duration,
+                               body=lambda: body)  # fmt: skip
+        rows.append(_row("transport: a WSGI app answering {} (same gunicorn layout and client)", "p50 ms",
+                         transport.p50_ms, errors=transport.errors,
+                         django_and_queries_ms=stats.p50_ms - transport.p50_ms))  # fmt: skip
 
         # 2. a year of an organisation with 1,000,000 activities in it.
         with psycopg.connect(ctx.dsn, autocommit=True) as conn:

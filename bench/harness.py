@@ -38,6 +38,10 @@ LAYOUTS: dict[str, Callable[[int], list[str]]] = {
         str(BIN / "gunicorn"), "bufdir_project.wsgi:application", "-b", f"127.0.0.1:{port}",
         "-w", "2", "--log-level", "warning",
     ],
+    "gunicorn-trivial-2": lambda port: [
+        str(BIN / "gunicorn"), "bench.trivial_wsgi:application", "-b", f"127.0.0.1:{port}",
+        "-w", "2", "--log-level", "warning",
+    ],
 }  # fmt: skip
 
 

@@ -95,10 +95,14 @@ def coordinator_client(org, client_for):
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Admin filters cache their choices (lib/admin_lists.py): no test sees another's."""
+    """Admin filters cache their choices (lib/admin_lists.py) and counts are cached
+    (activities.counting): no test sees another's."""
     from django.core.cache import cache
 
+    from activities.counting import near_counts
+
     cache.clear()
+    near_counts.clear()
 
 
 def live_count(snapshot: Any) -> int:
