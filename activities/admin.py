@@ -14,6 +14,7 @@ from activities.admin_import import import_view
 from activities.admin_scope import OrgScopedAdminMixin, ScopedOrganizationAdminMixin
 from activities.models import Activity, Organization
 from lib.admin_lists import CachedValuesFilter, EstimatedCountPaginator
+from lib.admin_window import WindowSafeAdminMixin
 
 EDITABLE = ("org", "activity_type", "recorded_at", "participant_count", "location", "status")
 
@@ -55,7 +56,7 @@ class ActivityForm(ModelForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
+class ActivityAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.ModelAdmin):
     form = ActivityForm
     list_display = ["activity_id", "org", "activity_type", "recorded_at", "status", "participant_count", "location"]
     list_filter = ["org", "status", ("activity_type", CachedValuesFilter), ("location", CachedValuesFilter)]
@@ -88,7 +89,8 @@ class ActivityAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
         return import_view(self, request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Activity | None = None) -> Any:
-        return ["activity_id"] if obj is not None else []
+        readonly = super().get_readonly_fields(request, obj)
+        return ["activity_id", *readonly] if obj is not None else readonly
 
     # Writes go through the activities services so live counts and streams stay right.
     def save_model(self, request: HttpRequest, obj: Activity, form: ModelForm, change: bool) -> None:

@@ -13,11 +13,12 @@ from aggregations import services
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import overlapping_period, periods_current_counts
 from lib.admin_lists import EstimatedCountPaginator
-from lib.timeranges import RangeError, check_date
+from lib.admin_window import OUTSIDE, WindowSafeAdminMixin
+from lib.timeranges import WINDOW, RangeError, check_date, in_window
 
 
 @admin.register(AggregationSnapshot)
-class AggregationSnapshotAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
+class AggregationSnapshotAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "org", "range_start", "range_end", "activity_count", "participant_total", "snapshot_at"]
     list_select_related = ["org"]
     list_filter = ["org"]
@@ -72,7 +73,7 @@ class SubmitPeriodForm(forms.ModelForm):
 
 
 @admin.register(SubmittedPeriod)
-class SubmittedPeriodAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
+class SubmittedPeriodAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.ModelAdmin):
     form = SubmitPeriodForm
     list_display = [
         "__str__",
@@ -106,11 +107,13 @@ class SubmittedPeriodAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
         changelist = super().get_changelist_instance(request)
         counts = periods_current_counts(periods=changelist.result_list)
         for period in changelist.result_list:
-            period.current_count = counts[period.pk]
+            period.current_count = counts.get(period.pk)
         return changelist
 
     @admin.display(description="Now (drift)")
     def drift(self, obj: SubmittedPeriod) -> str:
+        if not (in_window(obj.period_start) and in_window(obj.period_end)):
+            return f"none: the period lies {OUTSIDE} ({WINDOW})"
         current, difference = services.period_drift(period=obj, current=getattr(obj, "current_count", None))
         if difference == 0:
             return f"{current} (no drift)"

@@ -21,7 +21,8 @@ from activities.counting import live_counts, tally_buckets
 from activities.models import Organization
 from aggregations.models import SubmittedPeriod
 from aggregations.selectors import last_submitted_period
-from lib.timeranges import isoformat_z, local_dates_range
+from lib.admin_window import OUTSIDE
+from lib.timeranges import WINDOW, RangeError, check_date, isoformat_z, local_dates_range
 
 STREAM_URL = "/api/v1/period-record-counts/stream"
 MONTHS = 24
@@ -43,12 +44,13 @@ class OrgPanel:
     org: Organization
     bars: list[Bar]
     max_count: int
-    period_start: dt.date
-    period_end: dt.date
+    period_start: dt.date | None
+    period_end: dt.date | None
     stream_start: str
     stream_end: str
-    current_count: int
+    current_count: int | None
     last_submitted: SubmittedPeriod | None
+    problem: str = ""  # why there is no current period (a stored period outside the window)
 
 
 def _month_starts(today: dt.date) -> list[dt.date]:
@@ -90,19 +92,29 @@ def _bars(counts: list[tuple[dt.date, int]]) -> tuple[list[Bar], int]:
 
 def current_period(*, org: Organization, today: dt.date) -> tuple[dt.date, dt.date, SubmittedPeriod | None]:
     """The period being reported now: from the day after the last submitted period
-    (or 1 January when none was submitted this year) to 31 December of that year."""
+    (or 1 January when none was submitted this year) to 31 December of that year.
+    Raises ``RangeError`` when a period stored before the supported window was enforced
+    ends outside it (there is then no current period to show)."""
     last = last_submitted_period(org=org)
     start = dt.date(today.year, 1, 1)
     if last is not None and last.period_end >= start:
-        start = last.period_end + dt.timedelta(days=1)
+        check_date(last.period_end)
+        start = check_date(last.period_end + dt.timedelta(days=1))
     end = dt.date(start.year, 12, 31)
     return start, end, last
 
 
 def org_panel(*, org: Organization, today: dt.date) -> OrgPanel:
     bars, peak = _bars(monthly_counts(org=org, today=today))
-    start, end, last = current_period(org=org, today=today)
-    time_range = local_dates_range(start, end)
+    try:
+        start, end, last = current_period(org=org, today=today)
+        time_range = local_dates_range(start, end)
+    except RangeError:
+        last = last_submitted_period(org=org)
+        return OrgPanel(org=org, bars=bars, max_count=peak, period_start=None, period_end=None, stream_start="",
+                        stream_end="", current_count=None, last_submitted=last,
+                        problem=f"The last submitted period ends {OUTSIDE} ({WINDOW}): "
+                                "there is no current period. Delete or correct that period.")  # fmt: skip
     return OrgPanel(
         org=org,
         bars=bars,

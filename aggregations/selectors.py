@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from activities.counting import live_counts
 from activities.models import Organization
 from aggregations.models import SubmittedPeriod
-from lib.timeranges import local_dates_range
+from lib.timeranges import in_window, local_dates_range
 
 
 def last_submitted_period(*, org: Organization | int) -> SubmittedPeriod | None:
@@ -38,7 +38,10 @@ def periods_current_counts(*, periods: Iterable[SubmittedPeriod]) -> dict[int, i
     for period in periods:
         by_org[period.org_id].append(period)
     counts: dict[int, int] = {}
-    for org_id, items in by_org.items():
+    for org_id, listed in by_org.items():
+        # A period stored before the supported window was enforced may lie outside it:
+        # it has no current count (the admin says why).
+        items = [p for p in listed if in_window(p.period_start) and in_window(p.period_end)]
         ranges = [local_dates_range(p.period_start, p.period_end) for p in items]
         for period, n in zip(items, live_counts(org=org_id, ranges=ranges), strict=True):
             counts[period.pk] = n

@@ -161,6 +161,20 @@ def check_instant(instant: dt.datetime) -> dt.datetime:
     return instant
 
 
+def in_window(value: dt.date | dt.datetime | None) -> bool:
+    """Whether a stored date or instant lies in the supported window (None does)."""
+    if value is None:
+        return True
+    try:
+        if isinstance(value, dt.datetime):
+            check_instant(value)
+        else:
+            check_date(value)
+    except RangeError:
+        return False
+    return True
+
+
 def parse_bound(value: object, *, bound: Bound) -> dt.datetime:
     """Parse one range bound into an aware UTC datetime in the supported window.
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from activities.admin_scope import OrgScopedAdminMixin
 from lib.admin_lists import EstimatedCountPaginator
+from lib.admin_window import WindowSafeAdminMixin
 from record_counts.models import CountSnapshot
 from record_counts.selectors import with_live_counts
 from record_counts.services import count_snapshots_refresh
@@ -23,7 +24,7 @@ class LiveCountChangeList(ChangeList):
 
 
 @admin.register(CountSnapshot)
-class CountSnapshotAdmin(OrgScopedAdminMixin, admin.ModelAdmin):
+class CountSnapshotAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "org", "range_start", "range_end", "record_count", "snapshot_at"]
     list_select_related = ["org"]
     list_filter = ["org"]

@@ -8,6 +8,7 @@ activities, if any, leads to an empty list. Deeper levels are Django's own.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
@@ -15,6 +16,8 @@ from django.contrib.admin.templatetags.admin_list import date_hierarchy
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.db.models import Max, Min
 from django.utils import timezone
+
+from lib.timeranges import FIRST_DAY, LAST_DAY, in_window
 
 register = template.Library()
 
@@ -26,7 +29,9 @@ def year_span_date_hierarchy(cl: Any) -> dict[str, Any] | None:
     bounds = cl.queryset.aggregate(first=Min(field_name), last=Max(field_name))
     if bounds["first"] is None or bounds["last"] is None:
         return date_hierarchy(cl)
-    first, last = timezone.localtime(bounds["first"]).year, timezone.localtime(bounds["last"]).year
+    # Rows stored before the supported window was enforced may lie outside it (and an
+    # instant near datetime.max cannot be made local): the years offered stay inside.
+    first, last = (_local_year_in_window(bounds[key]) for key in ("first", "last"))
     if first == last:
         return date_hierarchy(cl)  # Django drills down to the months of that year
     year_field = f"{field_name}__year"
@@ -38,6 +43,12 @@ def year_span_date_hierarchy(cl: Any) -> dict[str, Any] | None:
             for year in range(first, last + 1)
         ],
     }
+
+
+def _local_year_in_window(instant: dt.datetime) -> int:
+    if not in_window(instant):
+        return FIRST_DAY.year if instant.year < FIRST_DAY.year + 1 else LAST_DAY.year
+    return timezone.localtime(instant).year
 
 
 @register.tag(name="year_span_date_hierarchy")
