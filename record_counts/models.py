@@ -9,7 +9,7 @@ from django.db.models import F, Q
 
 from activities.models import Organization
 from lib.api.ids import COUNT_SNAPSHOT_ID
-from lib.timeranges import DateTimeRange, closed_q
+from lib.timeranges import DateTimeRange, RangeError, closed_q
 
 
 class CountSnapshotQuerySet(models.QuerySet["CountSnapshot"]):
@@ -53,5 +53,16 @@ class CountSnapshot(models.Model):
     def time_range(self) -> DateTimeRange:
         return DateTimeRange(self.range_start, self.range_end)
 
+    @property
+    def has_countable_range(self) -> bool:
+        """False only for a range stored before the supported window was enforced whose
+        end is the last second a datetime can hold (its end + 1 s does not exist)."""
+        try:
+            self.time_range  # noqa: B018
+        except RangeError:
+            return False
+        return True
+
     def is_complete(self, *, now: dt.datetime) -> bool:
-        return self.time_range.is_complete(now=now)
+        # A range without an end + 1 s ends after any now.
+        return self.has_countable_range and self.time_range.is_complete(now=now)

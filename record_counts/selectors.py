@@ -26,10 +26,15 @@ def count_snapshot_for_range(*, org: Organization, time_range: DateTimeRange) ->
 def with_live_counts(snapshots: Sequence[CountSnapshot]) -> Sequence[CountSnapshot]:
     """Give each snapshot its live count: ``record_count`` counted now, ``snapshot_at``
     the instant it is exact as of. Per organisation among them: one marker lookup, and
-    one counting query for the ranges not cached in its current state. Not saved."""
+    one counting query for the ranges not cached in its current state. Not saved.
+
+    A snapshot stored before the supported window was enforced may hold a range no
+    count can be built for (ending in the last second Python can hold): it keeps its
+    stored figure."""
     by_org: dict[int, list[CountSnapshot]] = defaultdict(list)
     for snapshot in snapshots:
-        by_org[snapshot.org_id].append(snapshot)
+        if snapshot.has_countable_range:
+            by_org[snapshot.org_id].append(snapshot)
     for org_pk, items in by_org.items():
         now = now_to_second()  # before the count: the count is exact at least as of now
         for snapshot, n in zip(items, live_counts(org=org_pk, ranges=[s.time_range for s in items]), strict=True):

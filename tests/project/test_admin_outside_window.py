@@ -29,7 +29,10 @@ def stored(org):
         ]
     )
     counts = CountSnapshot.objects.bulk_create(
-        [CountSnapshot(org=org, range_start=recent, range_end=LAST - dt.timedelta(seconds=1), snapshot_at=recent)]
+        [
+            CountSnapshot(org=org, range_start=recent, range_end=LAST - dt.timedelta(seconds=1), snapshot_at=recent),
+            CountSnapshot(org=org, range_start=FIRST, range_end=LAST, snapshot_at=recent),  # no end + 1 s exists
+        ]
     )
     aggs = AggregationSnapshot.objects.bulk_create(
         [AggregationSnapshot(org=org, range_start=FIRST, range_end=LAST, snapshot_at=recent)]
@@ -43,7 +46,7 @@ def stored(org):
     )
     return {
         "activities_activity": [a.pk for a in Activity.objects.all()],
-        "record_counts_countsnapshot": [counts[0].pk],
+        "record_counts_countsnapshot": [c.pk for c in counts],
         "aggregations_aggregationsnapshot": [aggs[0].pk],
         "aggregations_submittedperiod": [p.pk for p in periods],
     }
@@ -93,3 +96,17 @@ def test_the_date_filters_of_the_activity_list(admin_client, stored):
         assert response["Location"].endswith("?e=1")
     assert admin_client.get(url + "?recorded_at__year=2199&recorded_at__month=12").status_code == 200
     assert admin_client.get(url + "?o=4").status_code == 200  # sorted by recorded_at
+
+
+def test_the_api_reads_rows_outside_the_window(api, org, stored):
+    """The API lists what is stored, whatever it is, in UTC: never a 500."""
+    for path in ("/api/v1/period-record-counts", "/api/v1/bufdir-aggregations", "/api/v1/submitted-periods"):
+        response = api.get(path, {"org_id": org.org_id})
+        assert response.status_code in (200, 404), path
+    for snapshot in CountSnapshot.objects.all():
+        response = api.get(f"/api/v1/period-record-counts/{snapshot.public_id}")
+        assert response.status_code == 200
+        assert response.json()["range_end"] in ("9999-12-31T23:59:58Z", "9999-12-31T23:59:59Z")
+    response = api.get("/api/v1/activities", {"org_id": org.org_id, "start": "1900-01-01", "end": "2199-12-31"})
+    assert response.status_code == 200
+    assert [a["activity_id"] for a in response.json()["data"]] == ["act-ok"]
