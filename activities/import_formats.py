@@ -102,9 +102,10 @@ def _binary(source: Path | IO[bytes]) -> Iterator[IO[bytes]]:
 def sniff_encoding(binary: IO[bytes]) -> str:
     """The encoding of a CSV file: UTF-8 (a BOM is dropped) if all of it is valid UTF-8,
     else Windows-1252 (what Excel's plain "CSV" writes on Norwegian Windows) if it
-    decodes as that and holds nothing that looks like UTF-8. A file that mixes the two
-    is refused rather than half garbled (ø read as two letters). One pass over the bytes, in chunks;
-    the file is left at its start.
+    decodes as that and nothing before the first non-UTF-8 byte was UTF-8 beyond ASCII
+    (nor anything after looks like UTF-8 letters). A file that mixes the two is refused
+    rather than imported half garbled. One pass over the bytes, in chunks; the file is
+    left at its start.
     """
     head = binary.read(4)
     binary.seek(0)
@@ -112,37 +113,40 @@ def sniff_encoding(binary: IO[bytes]) -> str:
         raise ImportFileError(
             _("The file is UTF-16 text (Excel's “Unicode text”): save it as “CSV UTF-8” or as .xlsx.")
         )
-    has_bom = head.startswith(codecs.BOM_UTF8)
     utf8 = codecs.getincrementaldecoder("utf-8")()
+    utf8_seen = head.startswith(codecs.BOM_UTF8)  # UTF-8 beyond ASCII before the first bad byte
     utf8_bad_line = cp1252_bad_line = None
-    looks_utf8 = False
     lines, tail = 1, b""
-    while chunk := binary.read(_CHUNK):
+    while True:
+        chunk = binary.read(_CHUNK)
         if utf8_bad_line is None:
-            pending = len(utf8.getstate()[0])
+            carry = utf8.getstate()[0]  # the start of a character cut by the last chunk
             try:
-                utf8.decode(chunk)
+                utf8.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
-                utf8_bad_line = lines + chunk.count(b"\n", 0, max(exc.start - pending, 0))
-        if cp1252_bad_line is None:
-            try:
-                chunk.decode("cp1252")
-            except UnicodeDecodeError as exc:
-                cp1252_bad_line = lines + chunk.count(b"\n", 0, exc.start)
-        looks_utf8 = looks_utf8 or _UTF8_LETTER.search(tail + chunk) is not None
+                good = chunk[: max(exc.start - len(carry), 0)]
+                utf8_bad_line = lines + good.count(b"\n")
+                utf8_seen = utf8_seen or not good.isascii()
+                chunk = carry + chunk
+            else:
+                utf8_seen = utf8_seen or not chunk[: len(chunk) - len(utf8.getstate()[0])].isascii()
+        if utf8_bad_line is not None:  # Windows-1252, unless UTF-8 shows up
+            utf8_seen = utf8_seen or _UTF8_LETTER.search(tail + chunk) is not None
+            if utf8_seen:
+                break
+            if cp1252_bad_line is None:
+                try:
+                    chunk.decode("cp1252")
+                except UnicodeDecodeError as exc:
+                    cp1252_bad_line = lines + chunk.count(b"\n", 0, exc.start)
+        if not chunk:
+            break
         tail = chunk[-2:]
         lines += chunk.count(b"\n")
-        if utf8_bad_line is not None and (has_bom or looks_utf8):
-            break  # mixed: no need to read on
-    if utf8_bad_line is None:
-        try:
-            utf8.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8_bad_line = lines
     binary.seek(0)
     if utf8_bad_line is None:
         return "utf-8-sig"
-    if has_bom or looks_utf8:
+    if utf8_seen:
         raise ImportFileError(
             _("The file mixes UTF-8 with another encoding (line %(line)s is not UTF-8): save it again as “CSV UTF-8”.")
             % {"line": utf8_bad_line}
