@@ -58,7 +58,8 @@ def detect_format(file_name: str, explicit: str | None = None) -> Format:
             % {"name": file_name}
         )
     raise ImportFileError(
-        f"Cannot tell the format of {file_name}: use a .csv, .xlsx or .jsonl file, or choose the format."
+        _("Cannot tell the format of %(name)s: use a .csv, .xlsx or .jsonl file, or choose the format.")
+        % {"name": file_name}
     )
 
 
@@ -91,7 +92,7 @@ def _binary(source: Path | IO[bytes]) -> Iterator[IO[bytes]]:
     try:
         file = source.open("rb")
     except OSError as exc:
-        raise ImportFileError(f"Cannot open {source}: {exc.strerror}.") from None
+        raise ImportFileError(_("Cannot open %(path)s: %(why)s.") % {"path": source, "why": exc.strerror}) from None
     with file:
         yield file
 
@@ -178,30 +179,35 @@ def check_header(columns: Iterable[str], kind: str = "CSV") -> None:
     names = set(columns)
     unknown = names - FIELD_SET
     if unknown:
-        raise ImportFileError(f"Unknown {kind} columns: {', '.join(sorted(unknown))}. Allowed: {', '.join(FIELDS)}.")
+        raise ImportFileError(
+            _("Unknown %(kind)s columns: %(unknown)s. Allowed: %(allowed)s.")
+            % {"kind": kind, "unknown": ", ".join(sorted(unknown)), "allowed": ", ".join(FIELDS)}
+        )
     missing = set(REQUIRED) - names
     if missing:
-        raise ImportFileError(f"Missing {kind} columns: {', '.join(sorted(missing))}.")
+        raise ImportFileError(
+            _("Missing %(kind)s columns: %(missing)s.") % {"kind": kind, "missing": ", ".join(sorted(missing))}
+        )
 
 
 def _csv_rows(stream: IO[str]) -> Iterator[Row]:
     header = stream.readline()
     if not header.strip():
-        raise ImportFileError("The CSV file is empty: it needs a header row.")
+        raise ImportFileError(_("The CSV file is empty: it needs a header row."))
     delimiter = sniff_delimiter(header.rstrip("\r\n"))
     other = "," if delimiter == ";" else ";"
     reader = csv.DictReader(itertools.chain([header], stream), delimiter=delimiter)
     if not reader.fieldnames:
-        raise ImportFileError("The CSV file is empty: it needs a header row.")
+        raise ImportFileError(_("The CSV file is empty: it needs a header row."))
     check_header(reader.fieldnames)
     for row in reader:
         if None in row:
-            yield reader.line_num, "more values than columns"
+            yield reader.line_num, _("more values than columns")
             continue
-        values = row.values()
-        if None in values and any(other in value for value in values if value):
-            # Short of columns and holding the other separator: a row saved with ","
-            # in a ";" file (or the reverse) would otherwise read as empty fields.
+        filled = [value for value in row.values() if value is not None]
+        if len(filled) == 1 < len(row) and other in filled[0]:
+            # One value holding the other separator: a row saved with "," in a ";" file
+            # (or the reverse), which would otherwise read as missing fields.
             yield (
                 reader.line_num,
                 _("fewer values than columns: this file separates them with “%(sep)s” (its header line)")
@@ -218,10 +224,10 @@ def _jsonl_rows(stream: IO[str]) -> Iterator[Row]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield number, f"not valid JSON ({exc.msg})"
+            yield number, _("not valid JSON (%(why)s)") % {"why": exc.msg}
             continue
         if not isinstance(value, dict):
-            yield number, "each line must be a JSON object"
+            yield number, _("each line must be a JSON object")
             continue
         yield number, value
 
@@ -267,7 +273,7 @@ def _sheet_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[Row]:
             continue
         extra = values[len(columns) :]
         if any(v is not None and v != "" for v in extra):
-            yield number, "more values than columns"
+            yield number, _("more values than columns")
             continue
         raw = {name: _cell_value(name, cell) for name, cell in zip(columns, cells, strict=False)}
         problems = [f"{name}: {value}" for name, value in raw.items() if isinstance(value, FieldProblem)]

@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -98,6 +99,14 @@ def test_a_row_with_the_other_separator_is_a_bad_row_that_says_so(tmp_path, org)
     content = csv_bytes([good]) + b"act-2,org-bufdir-42,family_guidance,2026-01-15T10:30:00Z,4,Oslo,\r\n"
     _, err = run(tmp_path, "a.csv", content)
     assert "line 3: fewer values than columns: this file separates them with “;”" in err
+
+
+def test_a_short_row_with_a_comma_in_a_value_is_not_taken_for_the_other_separator(tmp_path, org):
+    row = b"act-1;org-bufdir-42;peer_support;2026-01-15T10:30:00Z;1;Oslo, sentrum\r\n"  # no status column
+    content = ";".join(COLUMNS).encode() + b"\r\n" + row
+    out, err = run(tmp_path, "a.csv", content)
+    assert "1 created" in out, err
+    assert Activity.objects.get().location == "Oslo, sentrum"
 
 
 def test_a_header_with_both_separators_is_refused(tmp_path, db):
@@ -293,6 +302,16 @@ def test_upload_of_an_xlsx_lists_bad_rows_by_excel_row(admin_):
     page = upload(admin_, "aktiviteter.xlsx", content, skip_invalid="on").content.decode()
     assert "1 created" in page
     assert Activity.objects.get().recorded_at == dt.datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+
+
+@override_settings(FILE_UPLOAD_MAX_MEMORY_SIZE=1024)
+def test_a_big_xlsx_upload_is_read_from_its_temporary_file(admin_):
+    at = dt.datetime(2026, 1, 15, 8, 0)
+    rows = [[f"act-{n}", "org-bufdir-42", "peer_support", at + dt.timedelta(minutes=n), 1] for n in range(300)]
+    content = xlsx_bytes(rows)
+    assert len(content) > 1024  # spooled to disk by Django's TemporaryFileUploadHandler
+    assert "300 created" in upload(admin_, "aktiviteter.xlsx", content).content.decode()
+    assert Activity.objects.count() == 300
 
 
 @pytest.mark.parametrize(
