@@ -35,6 +35,7 @@ REQUIRED = ("org_id", "activity_type", "recorded_at")
 Row = tuple[int, dict[str, Any] | str]  # (line, raw values) or (line, why the row is unreadable)
 
 _CHUNK = 1 << 20
+_MAX_HEADER = 64 * 1024  # characters; the real header is under 100
 # UTF-8 as a Windows-1252 file never holds it: Ã or â€ followed by what UTF-8 puts after
 # them (æ ø å é … are C3 xx, typographic quotes and dashes E2 80 xx, € E2 82 AC).
 _UTF8_LETTER = re.compile(rb"\xc3[\x80-\xbf]|\xe2\x80[\x80-\xbf]|\xe2\x82\xac")
@@ -191,7 +192,9 @@ def check_header(columns: Iterable[str], kind: str = "CSV") -> None:
 
 
 def _csv_rows(stream: IO[str]) -> Iterator[Row]:
-    header = stream.readline()
+    header = stream.readline(_MAX_HEADER)
+    if len(header) == _MAX_HEADER and not header.endswith("\n"):
+        raise ImportFileError(_("The first line is too long for a header row: is this a CSV file?"))
     if not header.strip():
         raise ImportFileError(_("The CSV file is empty: it needs a header row."))
     delimiter = sniff_delimiter(header.rstrip("\r\n"))

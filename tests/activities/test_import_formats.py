@@ -132,6 +132,11 @@ def test_a_file_in_neither_encoding_is_refused(tmp_path, db):
     assert "not UTF-8 or Windows-1252 text (line 2)" in err
 
 
+def test_a_csv_without_line_breaks_is_refused_before_it_is_read_whole(tmp_path, db):
+    _, err = run(tmp_path, "a.csv", b"x" * 100_000)
+    assert "too long for a header row" in err
+
+
 @pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\r\n\r\n"])
 def test_an_empty_csv_file_needs_a_header(tmp_path, db, content):
     _, err = run(tmp_path, "a.csv", content)
