@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from activities.admin_scope import coordinated_orgs
 from activities.importing import ImportFileError, ImportResult, import_activities
@@ -24,12 +25,21 @@ from activities.models import Activity
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="File",
-        help_text="CSV with a header row, or JSON Lines (one object per line); UTF-8. "
-        "Fields: activity_id (optional), org_id, activity_type, recorded_at, "
-        "participant_count, location, status.",
+        help_text=_(
+            "CSV with a header row (separated by ; or , in UTF-8 or Windows-1252), an Excel "
+            "workbook (.xlsx, its first sheet), or JSON Lines (one object per line, UTF-8). "
+            "Fields: activity_id (optional), org_id, activity_type, recorded_at, "
+            "participant_count, location, status."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.jsonl,.ndjson,.json"}),
     )
     format = forms.ChoiceField(
-        choices=[("", "From the file name (.csv, .jsonl)"), ("csv", "CSV"), ("jsonl", "JSON Lines")],
+        choices=[
+            ("", _("From the file name (.csv, .xlsx, .jsonl)")),
+            ("csv", "CSV"),
+            ("xlsx", _("Excel (.xlsx)")),
+            ("jsonl", "JSON Lines"),
+        ],
         required=False,
     )
     skip_invalid = forms.BooleanField(

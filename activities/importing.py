@@ -1,42 +1,36 @@
-"""Import activities from CSV or JSON Lines: every row checked, upserted in batches.
+"""Import activities from CSV, Excel (.xlsx) or JSON Lines: every row checked, upserted in batches.
 
 The command (a path) and the admin upload (an uploaded file) both call
 ``import_activities``. The file is streamed (memory is constant in its size) in one transaction, in batches,
 through ``services.activities_upsert`` so live counts stay exact. Every bad row is
 reported by line number; if there is any, nothing is imported (unless skip_invalid).
 Re-importing a file changes nothing: rows are keyed by ``activity_id``, and a row
-without one gets an id derived from its content and line number.
+without one gets an id derived from its content and line number. Reading a file (its
+format, encoding, separator, Excel cells) is ``activities.import_formats``.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 
 from activities import services
 from activities.fields import CLEANERS, FieldProblem
+from activities.import_formats import FIELD_SET, FIELDS, REQUIRED, ImportFileError, detect_format, open_rows
 from activities.models import Activity, Organization
 
-Format = Literal["csv", "jsonl"]
-FIELDS = ("activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status")
-FIELD_SET = frozenset(FIELDS)
-REQUIRED = ("org_id", "activity_type", "recorded_at")
+# ImportFileError is re-exported for the command and the admin.
+__all__ = ["ImportFileError", "ImportResult", "RowError", "RowValidator", "import_activities"]
+
 MAX_REPORTED_ERRORS = 1000
 BATCH_SIZE = 10_000
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (missing, wrong format, no header)."""
 
 
 @dataclass(frozen=True)
@@ -58,47 +52,6 @@ class ImportResult:
     @property
     def written(self) -> bool:
         return not self.dry_run and (self.created + self.updated) > 0
-
-
-def detect_format(file_name: str, explicit: str | None = None) -> Format:
-    name = (explicit or Path(file_name).suffix.lstrip(".")).lower()
-    if name in {"csv"}:
-        return "csv"
-    if name in {"jsonl", "ndjson", "json"}:
-        return "jsonl"
-    raise ImportFileError(f"Cannot tell the format of {file_name}: use a .csv or .jsonl file, or choose the format.")
-
-
-def iter_raw_rows(stream: IO[str], fmt: Format) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """Yield ``(line number, row)``, or ``(line, error message)`` for an unreadable row."""
-    if fmt == "csv":
-        reader = csv.DictReader(stream)
-        if not reader.fieldnames:
-            raise ImportFileError("The CSV file is empty: it needs a header row.")
-        unknown = set(reader.fieldnames) - set(FIELDS)
-        if unknown:
-            raise ImportFileError(f"Unknown CSV columns: {', '.join(sorted(unknown))}. Allowed: {', '.join(FIELDS)}.")
-        missing = set(REQUIRED) - set(reader.fieldnames)
-        if missing:
-            raise ImportFileError(f"Missing CSV columns: {', '.join(sorted(missing))}.")
-        for row in reader:
-            if None in row:
-                yield reader.line_num, "more values than columns"
-                continue
-            yield reader.line_num, row
-        return
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, f"not valid JSON ({exc.msg})"
-            continue
-        if not isinstance(value, dict):
-            yield number, "each line must be a JSON object"
-            continue
-        yield number, value
 
 
 class RowValidator:
@@ -151,27 +104,6 @@ def _derived_id(line: int, *parts: str) -> str:
     return f"act-imp-{digest}"
 
 
-@contextmanager
-def _text(source: Path | IO[bytes]) -> Iterator[IO[str]]:
-    """The file as text, read as it is consumed (never all at once)."""
-    if not isinstance(source, Path):
-        file = source
-        file.seek(0)
-        wrapper = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
-        try:
-            yield wrapper
-        finally:
-            wrapper.detach()  # the caller owns (and closes) the uploaded file
-        return
-    path = source
-    try:
-        stream = io.open(path, encoding="utf-8-sig", newline="")  # noqa: UP020, SIM115 (explicit text mode; closed below)
-    except OSError as exc:
-        raise ImportFileError(f"Cannot open {path}: {exc.strerror}.") from None
-    with stream:
-        yield stream
-
-
 def import_activities(
     *,
     path: Path | None = None,
@@ -207,9 +139,9 @@ def import_activities(
         skip_invalid=skip_invalid,
         allowed_orgs=None if orgs is None else {o.pk for o in validator.orgs.values()},
     )
-    with _text(source) as stream, transaction.atomic():
+    with open_rows(source, file_format) as rows, transaction.atomic():
         try:
-            for line, raw in iter_raw_rows(stream, file_format):
+            for line, raw in rows:
                 result.rows += 1
                 outcome = raw if isinstance(raw, str) else validator.validate(line, raw)
                 if isinstance(outcome, str):

@@ -162,8 +162,9 @@ def test_no_file_is_a_form_error(admin_):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("activities.xlsx", b"PK\x03\x04", "Cannot tell the format of activities.xlsx"),
-        ("activities.csv", b"\xff\xfe\x00b\x00a\x00d", "The file is not UTF-8 text."),
+        ("activities.txt", b"org_id", "Cannot tell the format of activities.txt"),
+        ("activities.xlsx", b"PK\x03\x04", "The file is not a readable Excel workbook (.xlsx)"),
+        ("activities.csv", b"\xff\xfe\x00b\x00a\x00d", "The file is UTF-16 text"),
         ("activities.csv", b"", "The submitted file is empty."),
         ("activities.csv", b"org_id,colour\n", "Unknown CSV columns: colour"),
         ("activities.csv", HEADER.encode() + b'"' + b"x" * 200_000 + b'"\n', "Unreadable CSV at data row 1"),

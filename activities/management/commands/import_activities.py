@@ -1,4 +1,4 @@
-"""`manage.py import_activities FILE`: load activities from CSV or JSON Lines."""
+"""`manage.py import_activities FILE`: load activities from CSV, Excel (.xlsx) or JSON Lines."""
 
 from __future__ import annotations
 
@@ -15,14 +15,17 @@ from lib.db import long_running_command
 
 class Command(BaseCommand):
     help = (
-        "Import activities from a CSV (header row) or JSON Lines file with the fields of the "
-        "activities API. Every row is checked first; nothing is imported if any is bad "
+        "Import activities from a CSV (header row; ';' or ',', UTF-8 or Windows-1252), Excel "
+        "(.xlsx, first sheet) or JSON Lines file with the fields of the activities API. Every "
+        "row is checked first; nothing is imported if any is bad "
         "unless --skip-invalid. Re-importing the same file changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--format", choices=["csv", "jsonl"], help="Default: from the file name's extension.")
+        parser.add_argument(
+            "--format", choices=["csv", "xlsx", "jsonl"], help="Default: from the file name's extension."
+        )
         parser.add_argument("--skip-invalid", action="store_true", help="Import the good rows, report the bad ones.")
         parser.add_argument("--dry-run", action="store_true", help="Only check the file.")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
