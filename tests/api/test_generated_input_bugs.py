@@ -89,13 +89,10 @@ def test_start_with_nanoseconds_is_rounded_up_not_down(api, org, make_activity):
     assert [a["recorded_at"] for a in listed.json()["data"]] == ["2026-01-01T00:00:00.123457Z"]
 
 
-def test_whitespace_only_range_filter_is_no_filter_as_the_schema_says(api, org, make_activity):
+def test_whitespace_only_range_filter_is_no_filter(api, org, make_activity):
+    # schemathesis once sent "?end=+" (the schema's pattern then refused it); the schema
+    # now says format date-time/date and leaves the ignored whitespace to the description.
     make_activity(org, "2026-02-01T10:00:00Z")
-    import re
-
-    from lib.api.fields import BOUND_FILTER_SCHEMA
-
-    assert re.match(BOUND_FILTER_SCHEMA["pattern"], " ")  # schemathesis: "?end=+" broke the schema
     response = api.get("/api/v1/activities/", {"end": " "})
     assert response.status_code == 200
     assert response.json()["pagination"]["total"] == 1

@@ -57,6 +57,6 @@ def test_deletes_document_their_200_body(schema):
 
 def test_creates_link_to_the_created_resource(schema):
     links = schema["paths"]["/api/v1/bufdir-aggregations/"]["post"]["responses"]["201"]["links"]
-    assert links["v1_bufdir_aggregations_retrieve"]["parameters"] == {"id": "$response.body#/id"}
+    assert links["getAggregationSnapshot"]["parameters"] == {"id": "$response.body#/id"}
     links = schema["paths"]["/api/v1/activities/"]["post"]["responses"]["201"]["links"]
-    assert links["v1_activities_destroy"]["parameters"] == {"activity_id": "$response.body#/activity_id"}
+    assert links["deleteActivity"]["parameters"] == {"activity_id": "$response.body#/activity_id"}
