@@ -129,6 +129,18 @@ def _allow_empty_filters(operation: dict[str, Any]) -> None:
             param["allowEmptyValue"] = True
 
 
+def _no_defaults_in_patches(schemas: dict[str, Any]) -> None:
+    """A PATCH leaves a field it omits alone: its body schema has no ``default``.
+
+    With one, a generated client fills the default in (openapi-python-client sent
+    ``"location": ""`` with every PATCH and wiped the location).
+    """
+    for name, component in schemas.items():
+        if name.startswith("Patched"):
+            for prop in component.get("properties", {}).values():
+                prop.pop("default", None)
+
+
 def _stream_operation() -> dict[str, Any]:
     def query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
         return {
@@ -168,7 +180,9 @@ def _stream_operation() -> dict[str, Any]:
 
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular postprocessing hook (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``)."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    _no_defaults_in_patches(schemas)
     paths = result["paths"]
     paths[STREAM_PATH] = _stream_operation()
     for path, item in paths.items():
