@@ -65,7 +65,7 @@ CONTRACT_RANGE = {"start": "2026-01-01T00:00:00Z", "end": "2026-03-31T23:59:59Z"
 
 
 def contract_example(value: dict[str, Any]) -> OpenApiExample:
-    return OpenApiExample("The contract's example", value=value, request_only=True)
+    return OpenApiExample("Contract example", value=value, request_only=True)
 
 
 PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)")
