@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from activities.models import Activity
 from tests.api.test_errors import assert_problem
 
 
@@ -109,3 +110,12 @@ def test_padded_datetime_is_read_like_the_schema_says(api, org):
     response = api.post("/api/v1/activities/", body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["recorded_at"] == "2026-02-01T10:00:00Z"
+
+
+@pytest.mark.parametrize("field", ["activity_id", "activity_type", "location"])
+def test_number_for_a_string_field_of_an_activity_is_a_400(api, org, field):
+    # schemathesis, from the contract's request example: {"activity_id": 0} was stored as "0".
+    body = {"org_id": org.org_id, "activity_type": "peer_support", "recorded_at": "2026-02-01T10:00:00Z", field: 0}
+    problem = assert_problem(api.post("/api/v1/activities/", body, format="json"), 400)
+    assert problem["errors"] == {field: ["Expected a string."]}
+    assert not Activity.objects.exists()
