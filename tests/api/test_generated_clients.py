@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -58,8 +59,14 @@ def schema(schema_file: Path) -> dict[str, Any]:
     return json.loads(schema_file.read_text())
 
 
+@dataclass
+class Generated:
+    result: subprocess.CompletedProcess[str]
+    out: Path
+
+
 @pytest.fixture(scope="module")
-def python_client(schema_file: Path, tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+def python_client(schema_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Generated:
     out = tmp_path_factory.mktemp("python-client") / "client"
     # Its default post-hooks run ruff: ours, from the virtualenv.
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -70,18 +77,17 @@ def python_client(schema_file: Path, tmp_path_factory: pytest.TempPathFactory) -
         env=env,
         timeout=300,
     )
-    result.out = out  # type: ignore[attr-defined]
-    return result
+    return Generated(result, out)
 
 
 @pytest.fixture(scope="module")
-def package(python_client: subprocess.CompletedProcess[str]) -> Iterator[ModuleType]:
-    assert python_client.returncode == 0, python_client.stdout + python_client.stderr
-    sys.path.insert(0, str(python_client.out))  # type: ignore[attr-defined]
+def package(python_client: Generated) -> Iterator[ModuleType]:
+    assert python_client.result.returncode == 0, python_client.result.stdout + python_client.result.stderr
+    sys.path.insert(0, str(python_client.out))
     try:
         yield importlib.import_module(PACKAGE)
     finally:
-        sys.path.remove(str(python_client.out))  # type: ignore[attr-defined]
+        sys.path.remove(str(python_client.out))
         for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
             del sys.modules[name]
 
@@ -114,8 +120,8 @@ class Operations:
 
 
 def test_python_client_generates_without_warnings(python_client):
-    output = python_client.stdout + python_client.stderr
-    assert python_client.returncode == 0, output
+    output = python_client.result.stdout + python_client.result.stderr
+    assert python_client.result.returncode == 0, output
     assert "warning" not in output.lower(), output
     assert "error" not in output.lower(), output
 
