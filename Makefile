@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest install clean bench
+.PHONY: run test lint typecheck pytest install clients clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+
+# openapi-typescript (clients/package.json) for tests/api/test_generated_clients.py, which
+# skips it where there is no npm. Re-installed only when the lock file changes.
+NPM := $(shell command -v npm 2>/dev/null)
+clients/node_modules/.installed: clients/package.json clients/package-lock.json
+	cd clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clients: $(if $(NPM),clients/node_modules/.installed)
 
 run: export DEBUG ?= 1
 run: install
@@ -37,7 +46,7 @@ typecheck: install
 # Checks that import settings need some SECRET_KEY; this one is never used to sign anything.
 CHECK_ENV := SECRET_KEY=checks-only-not-secret
 
-pytest: install
+pytest: install clients
 	$(CHECK_ENV) $(BIN)/python manage.py check --fail-level WARNING
 	$(CHECK_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -48,4 +57,4 @@ bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) clients/node_modules staticfiles .mypy_cache .ruff_cache .pytest_cache

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from activities import fields
 from activities.fields import ACTIVITY_ID_PATTERN, SLUG_RE, FieldProblem
 from activities.models import Activity, Organization
-from lib.api.fields import UTCDateTimeField, UTCModelSerializer
+from lib.api.fields import DATETIME_HELP, UTCDateTimeField, UTCModelSerializer
 
 
 class OrganizationField(serializers.SlugRelatedField):
@@ -32,6 +32,9 @@ def _checked(name: str, value: Any) -> Any:
         raise serializers.ValidationError(str(exc)) from None
 
 
+STRING_FIELDS = ("activity_id", "activity_type", "location")
+
+
 class ActivitySerializer(UTCModelSerializer):
     """An activity as the contract shows it (``GET /activities`` of the aggregation API).
 
@@ -47,7 +50,7 @@ class ActivitySerializer(UTCModelSerializer):
         help_text="Generated (act-<hex>) when not given. Letters, digits and _ . : - only.",
     )
     org_id = OrganizationField(source="org")
-    recorded_at = UTCDateTimeField(help_text="ISO 8601 with Z or an offset.")
+    recorded_at = UTCDateTimeField(help_text=DATETIME_HELP)
     participant_count = serializers.IntegerField(min_value=0, max_value=fields.MAX_PARTICIPANTS, default=0)
     location = serializers.CharField(max_length=fields.LOCATION_MAX_LENGTH, allow_blank=True, default="")
     activity_type = serializers.SlugField(max_length=fields.ID_MAX_LENGTH)
@@ -55,6 +58,19 @@ class ActivitySerializer(UTCModelSerializer):
     class Meta:
         model = Activity
         fields = ["activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status"]
+
+    def to_internal_value(self, data: Any) -> Any:
+        # DRF's character fields take numbers too (``"activity_id": 0`` became "0"); the
+        # schema says string, so a number is a 400 like any other wrong type.
+        if isinstance(data, dict):
+            wrong = {
+                name: ["Expected a string."]
+                for name in STRING_FIELDS
+                if name in data and not isinstance(data[name], str)
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
 
     def validate_activity_type(self, value: str) -> str:
         return _checked("activity_type", value)

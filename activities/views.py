@@ -17,21 +17,54 @@ from activities.serializers import ActivitySerializer
 from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
 from lib.api.access import require_org, scope_to_key
-from lib.api.views import DELETED, PROBLEM, DeleteConfirmMixin
+from lib.api.views import DELETED, PROBLEM, DeleteConfirmMixin, contract_example
 
 
 def _data(validated: dict[str, Any]) -> services.ActivityData:
     return services.ActivityData(**validated)
 
 
+TAG = "activities"
+# The aggregation contract's activity record (GET /activities), as a request example.
+EXAMPLE = {
+    "activity_id": "act-10021",
+    "org_id": "org-bufdir-42",
+    "activity_type": "family_guidance",
+    "recorded_at": "2026-01-15T10:30:00Z",
+    "participant_count": 4,
+    "location": "Oslo",
+    "status": "completed",
+}
+
+
+# Operation ids in the contracts' camelCase style (generated clients name functions so).
 @extend_schema_view(
+    list=extend_schema(operation_id="listActivities", tags=[TAG], summary="List activities"),
     create=extend_schema(
+        operation_id="createActivities",
+        tags=[TAG],
         summary="Create one activity, or a list of up to 1,000 in one transaction",
         request=ActivitySerializer,
         parameters=[IDEMPOTENCY_KEY],
+        examples=[contract_example(EXAMPLE)],
         responses={201: ActivitySerializer, 400: PROBLEM, 422: PROBLEM},
     ),
-    destroy=extend_schema(summary="Delete an activity", responses={200: DELETED, 404: PROBLEM}),
+    retrieve=extend_schema(operation_id="getActivity", tags=[TAG], summary="Get an activity"),
+    update=extend_schema(
+        operation_id="updateActivity",
+        tags=[TAG],
+        summary="Replace an activity's fields (activity_id cannot change)",
+        examples=[contract_example({k: v for k, v in EXAMPLE.items() if k != "activity_id"})],
+    ),
+    partial_update=extend_schema(
+        operation_id="patchActivity",
+        tags=[TAG],
+        summary="Change some of an activity's fields",
+        examples=[contract_example({"recorded_at": "2026-01-15T13:00:00Z"})],
+    ),
+    destroy=extend_schema(
+        operation_id="deleteActivity", tags=[TAG], summary="Delete an activity", responses={200: DELETED, 404: PROBLEM}
+    ),
 )
 class ActivityViewSet(DeleteConfirmMixin, viewsets.ModelViewSet):
     """Activities of the organisations: every change keeps live counts right."""

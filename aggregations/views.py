@@ -31,24 +31,46 @@ from lib.api.access import require_org
 from lib.api.fields import range_from_query
 from lib.api.ids import AGG_SNAPSHOT_ID
 from lib.api.pagination import PagePagination
-from lib.api.views import DELETED, PROBLEM, SnapshotViewSet
+from lib.api.views import CONTRACT_RANGE, DELETED, PROBLEM, SnapshotViewSet, contract_example
+
+TAG = "bufdir-aggregations"
 
 
+# Operation ids: the contract's names where it gives one, the same camelCase style elsewhere
+# (generated clients name their functions after them).
 @extend_schema_view(
-    list=extend_schema(summary="List aggregation snapshots, newest first"),
-    retrieve=extend_schema(summary="Get an aggregation snapshot", responses={200: SnapshotSerializer, 404: PROBLEM}),
+    list=extend_schema(
+        operation_id="listAggregationSnapshots", tags=[TAG], summary="List aggregation snapshots, newest first"
+    ),
+    retrieve=extend_schema(
+        operation_id="getAggregationSnapshot",
+        tags=[TAG],
+        summary="Get an aggregation snapshot",
+        responses={200: SnapshotSerializer, 404: PROBLEM},
+    ),
     create=extend_schema(
+        operation_id="countActivitiesInRange",
+        tags=[TAG],
         summary="Count activities in a range now and persist a snapshot (countActivitiesInRange)",
         request=SnapshotCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
+        examples=[contract_example({"org_id": "org-bufdir-42", "range": CONTRACT_RANGE})],
         responses={201: SnapshotSerializer, 400: PROBLEM, 422: PROBLEM},
     ),
     update=extend_schema(
+        operation_id="reaggregateSnapshot",
+        tags=[TAG],
         summary="Re-aggregate a snapshot (optionally over a new range)",
         request=SnapshotUpdateSerializer,
+        examples=[contract_example({"range": CONTRACT_RANGE})],
         responses={200: SnapshotSerializer, 400: PROBLEM, 404: PROBLEM},
     ),
-    destroy=extend_schema(summary="Delete a snapshot", responses={200: DELETED, 404: PROBLEM}),
+    destroy=extend_schema(
+        operation_id="deleteAggregationSnapshot",
+        tags=[TAG],
+        summary="Delete a snapshot",
+        responses={200: DELETED, 404: PROBLEM},
+    ),
 )
 class AggregationSnapshotViewSet(SnapshotViewSet):
     """The Bufdir Aggregation Repository."""
@@ -84,6 +106,8 @@ class AggregationSnapshotViewSet(SnapshotViewSet):
         return Response(SnapshotSerializer(snapshot).data)
 
     @extend_schema(
+        operation_id="getActivitiesInRange",
+        tags=[TAG],
         summary="Activities in a range (getActivitiesInRange)",
         description=(
             "Ordered by recorded_at, then activity_id; paginated. Missing or malformed parameters, "
@@ -92,7 +116,8 @@ class AggregationSnapshotViewSet(SnapshotViewSet):
         parameters=[ActivitiesQuerySerializer],
         responses={200: ActivitySerializer(many=True), 400: PROBLEM},
     )
-    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    # pagination_class tells the schema the answer is a page ({data, pagination}).
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=PagePagination)
     def activities(self, request: Request) -> Response:
         query = ActivitiesQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
@@ -109,6 +134,8 @@ class AggregationSnapshotViewSet(SnapshotViewSet):
         return paginator.get_paginated_response(ActivitySerializer(page, many=True).data)
 
     @extend_schema(
+        operation_id="getLastSubmittedPeriod",
+        tags=[TAG],
         summary="The most recently submitted report period (getLastSubmittedPeriod)",
         description=(
             "The period with the latest period_end (ties: latest submitted_at). A missing or "

@@ -37,7 +37,7 @@ class CountResultSerializer(serializers.Serializer):
     range = RangeSerializer()
     record_count = serializers.IntegerField()
     is_complete = serializers.BooleanField()
-    computed_at = serializers.CharField(help_text="UTC, whole seconds, Z suffix.")
+    computed_at = UTCDateTimeField(help_text="UTC, whole seconds, Z suffix.")
 
     @staticmethod
     def of(snapshot: CountSnapshot) -> dict[str, Any]:

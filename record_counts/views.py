@@ -11,7 +11,7 @@ from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
 from lib.api.access import require_org
 from lib.api.ids import COUNT_SNAPSHOT_ID
-from lib.api.views import DELETED, PROBLEM, SnapshotViewSet
+from lib.api.views import CONTRACT_RANGE, DELETED, PROBLEM, SnapshotViewSet, contract_example
 from record_counts import selectors, services
 from record_counts.filters import CountSnapshotFilter
 from record_counts.models import CountSnapshot
@@ -28,10 +28,22 @@ class Conflict(APIException):
     default_detail = "Another count snapshot of this organisation already holds that range."
 
 
+TAG = "period-record-counts"
+
+
+# Operation ids in the contracts' camelCase style (the stream's, getCountStream, is in
+# lib/api/schema.py, which documents the stream).
 @extend_schema_view(
-    list=extend_schema(summary="List count snapshots"),
-    retrieve=extend_schema(summary="Get a count snapshot", responses={200: CountSnapshotSerializer, 404: PROBLEM}),
+    list=extend_schema(operation_id="listCountSnapshots", tags=[TAG], summary="List count snapshots"),
+    retrieve=extend_schema(
+        operation_id="getCountSnapshot",
+        tags=[TAG],
+        summary="Get a count snapshot",
+        responses={200: CountSnapshotSerializer, 404: PROBLEM},
+    ),
     destroy=extend_schema(
+        operation_id="deleteCountSnapshot",
+        tags=[TAG],
         summary="Delete a count snapshot",
         responses={200: DELETED, 404: PROBLEM},
     ),
@@ -54,9 +66,12 @@ class CountSnapshotViewSet(SnapshotViewSet):
         return Response(self.get_serializer(snapshot).data)
 
     @extend_schema(
+        operation_id="countRecordsInRange",
+        tags=[TAG],
         summary="Count records of an organisation in a range, exactly, now",
         request=CountCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
+        examples=[contract_example({"org_id": "org-bufdir-42", "range": CONTRACT_RANGE})],
         responses={200: CountResultSerializer, 400: PROBLEM, 422: PROBLEM},
     )
     @idempotent("period-record-counts.create")
@@ -70,8 +85,11 @@ class CountSnapshotViewSet(SnapshotViewSet):
         return Response(CountResultSerializer.of(snapshot))
 
     @extend_schema(
+        operation_id="refreshCountSnapshot",
+        tags=[TAG],
         summary="Force-refresh a count snapshot (exact recount)",
         request=CountUpdateSerializer,
+        examples=[contract_example({"range": CONTRACT_RANGE})],
         responses={200: CountSnapshotSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM},
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

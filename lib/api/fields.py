@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import models
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -26,20 +27,26 @@ BOUND_HELP = (
     "or a bare date YYYY-MM-DD meaning the whole day in the reporting time zone."
 )
 
+DATETIME_HELP = (
+    "ISO 8601 with Z or an offset, e.g. 2026-01-15T10:30:00+01:00 (also accepted: a space "
+    "for T, no seconds, a comma before the fraction, an offset without colon); answered in UTC with Z."
+)
 
-# What timeranges.parse_bound accepts, for the schema (wider than RFC 3339's date-time:
-# a space for "T", no seconds, a comma, an offset without colon; a bare date for bounds).
-_TIME = r"[T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})"
-# Whitespace around a value is ignored (parse_bound strips it), so the patterns allow it.
-DATETIME_PATTERN = rf"^\s*\d{{4}}-\d{{2}}-\d{{2}}{_TIME}\s*$"
-BOUND_PATTERN = rf"^\s*\d{{4}}-\d{{2}}-\d{{2}}({_TIME})?\s*$"
-# A filter given empty (``?start=``, or only whitespace) is no filter, as everywhere in
-# django-filter.
-BOUND_FILTER_SCHEMA = {"type": "string", "pattern": rf"^\s*(|\d{{4}}-\d{{2}}-\d{{2}}({_TIME})?)\s*$"}
-BOUND_SCHEMA = {"type": "string", "pattern": BOUND_PATTERN}
+# The schema says RFC 3339 (``format: date-time``, a bare date ``format: date``) so that
+# generated clients get datetime and date types; the wider forms timeranges.parse_bound
+# also reads (a space for "T", no seconds, a comma, an offset without colon, whitespace
+# around the value) are named in the descriptions instead of in a pattern.
+DATETIME_SCHEMA: dict[str, Any] = {"type": "string", "format": "date-time"}
+BOUND_SCHEMA: dict[str, Any] = {
+    "oneOf": [DATETIME_SCHEMA, {"type": "string", "format": "date"}],
+    "description": BOUND_HELP,
+}
+# A filter given empty (``?start=``) is no filter, as everywhere in django-filter; the
+# schema leaves that spelling out (a client just omits the parameter).
+BOUND_FILTER_SCHEMA = BOUND_SCHEMA
 
 
-@extend_schema_field({"type": "string", "pattern": DATETIME_PATTERN})
+@extend_schema_field(DATETIME_SCHEMA)
 class UTCDateTimeField(serializers.DateTimeField):
     """Renders datetimes in UTC with a ``Z`` suffix whatever the current time zone."""
 
@@ -62,7 +69,6 @@ class UTCDateTimeField(serializers.DateTimeField):
             raise serializers.ValidationError(str(exc)) from None
 
 
-@extend_schema_field({**BOUND_SCHEMA, "description": BOUND_HELP})
 class RangeBoundField(serializers.Field):
     """One range bound: a datetime with an offset, or a bare date (a whole local day)."""
 
@@ -80,6 +86,15 @@ class RangeBoundField(serializers.Field):
 
     def to_representation(self, value: dt.datetime) -> str:
         return isoformat_z(value)
+
+
+class RangeBoundFieldSchema(OpenApiSerializerFieldExtension):
+    """In, a bound is a datetime or a bare date; out (POST count's ``range``), always a UTC datetime."""
+
+    target_class = RangeBoundField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return BOUND_SCHEMA if direction == "request" else DATETIME_SCHEMA
 
 
 @extend_schema_field(BOUND_SCHEMA)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lib.api.exceptions import PROBLEM_CONTENT_TYPE
-from lib.api.fields import BOUND_PATTERN
+from lib.api.fields import BOUND_SCHEMA
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -115,33 +115,56 @@ def _add_links(paths: dict[str, Any]) -> None:
             }
 
 
+PAGINATION_PARAMETERS = {"page", "limit"}  # an empty one is a 400 (lib/api/pagination.py)
+
+
 def _allow_empty_filters(operation: dict[str, Any]) -> None:
-    """A filter given empty (``?status=``) is no filter, as everywhere in django-filter."""
+    """A filter given empty (``?status=``) is no filter, as everywhere in django-filter.
+
+    Said with ``allowEmptyValue`` rather than by adding ``""`` to enums or patterns, so
+    that the value schemas stay plain (a boolean, an enum, a date-time) for generated clients.
+    """
     for param in operation.get("parameters", []):
-        enum = param.get("schema", {}).get("enum")
-        if param["in"] == "query" and not param.get("required") and enum and "" not in enum:
-            param["schema"]["enum"] = [*enum, ""]
+        if param["in"] == "query" and not param.get("required") and param["name"] not in PAGINATION_PARAMETERS:
+            param["allowEmptyValue"] = True
+
+
+def _no_defaults_in_patches(schemas: dict[str, Any]) -> None:
+    """A PATCH leaves a field it omits alone: its body schema has no ``default``.
+
+    With one, a generated client fills the default in (openapi-python-client sent
+    ``"location": ""`` with every PATCH and wiped the location).
+    """
+    for name, component in schemas.items():
+        if name.startswith("Patched"):
+            for prop in component.get("properties", {}).values():
+                prop.pop("default", None)
 
 
 def _stream_operation() -> dict[str, Any]:
-    def query(name: str, description: str, pattern: str | None = None) -> dict[str, Any]:
-        schema = {"type": "string", "pattern": pattern} if pattern else {"type": "string"}
-        return {"name": name, "in": "query", "required": True, "schema": schema, "description": description}
+    def query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {
+            "name": name,
+            "in": "query",
+            "required": True,
+            "schema": schema or {"type": "string"},
+            "description": description,
+        }
 
     return {
         "get": {
-            "operationId": "v1_period_record_counts_stream",
+            "operationId": "getCountStream",
             "summary": "Server-Sent Events stream of live record counts for a range (getCountStream)",
             "description": (
                 "Never ends: the first `message` event is the current count, then one event per committed "
                 'change. Each event\'s data is `{"org_id", "record_count", "is_complete", "timestamp"}`. '
                 "Bad parameters are a 400 problem before any stream starts."
             ),
-            "tags": ["v1"],
+            "tags": ["period-record-counts"],
             "parameters": [
                 query("org_id", "Organisation id, e.g. org-bufdir-42."),
-                query("start", "Range start: datetime with offset, or a local date.", BOUND_PATTERN),
-                query("end", "Range end, inclusive to the whole second: datetime or a local date.", BOUND_PATTERN),
+                query("start", "Range start: datetime with offset, or a local date.", BOUND_SCHEMA),
+                query("end", "Range end, inclusive to the whole second: datetime or a local date.", BOUND_SCHEMA),
             ],
             "security": [{"ApiKey": []}, {}],
             "responses": {
@@ -157,7 +180,9 @@ def _stream_operation() -> dict[str, Any]:
 
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular postprocessing hook (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``)."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    _no_defaults_in_patches(schemas)
     paths = result["paths"]
     paths[STREAM_PATH] = _stream_operation()
     for path, item in paths.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -58,6 +58,14 @@ class DeleteConfirmMixin:
         public_id = getattr(instance, "public_id", None) or str(instance.pk)
         self.perform_destroy(instance)  # type: ignore[attr-defined]
         return Response({"deleted": True, "id": public_id}, status=status.HTTP_200_OK)
+
+
+# The contracts' own request example (both print this range), for Swagger's "Example Value".
+CONTRACT_RANGE = {"start": "2026-01-01T00:00:00Z", "end": "2026-03-31T23:59:59Z"}
+
+
+def contract_example(value: dict[str, Any]) -> OpenApiExample:
+    return OpenApiExample("Contract example", value=value, request_only=True)
 
 
 PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)")
