@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "activities",
     "aggregations",
     "record_counts",
@@ -100,6 +101,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before all: CORS headers go on every API answer, problems included (lib/api/cors.py).
+    "lib.api.cors.ApiCorsMiddleware",
     # Outermost: every error under /api/ and /healthz leaves as problem JSON (lib/api/middleware.py).
     "lib.api.middleware.problem_errors",
     "django.middleware.security.SecurityMiddleware",
@@ -280,6 +283,16 @@ if API_READ_ACCESS == "token" and API_ACCESS != "token":
 # as "60/minute" per API key (per client IP without one). Empty: no throttling, so set it
 # in production (`check --deploy` warns when it is unset with DEBUG off).
 API_THROTTLE_COUNTING = env_str("API_THROTTLE_COUNTING") or None
+
+# CORS (lib/api/cors.py, docs/security.md#cors): any origin may make the reads that need
+# no key and open the stream; writes, and every request in read-token mode, only these
+# origins (e.g. https://app.example.org), which may send Authorization and Idempotency-Key.
+CORS_WRITE_ORIGINS = env_list("CORS_WRITE_ORIGINS", [])
+CORS_ALLOWED_ORIGINS = CORS_WRITE_ORIGINS
+CORS_URLS_REGEX = r"^/api/"  # never admin or the dashboard
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key", "last-event-id")
+CORS_EXPOSE_HEADERS = ("Location", "Retry-After", "WWW-Authenticate", "Idempotent-Replayed")
+CORS_ALLOW_CREDENTIALS = False  # keys travel in Authorization; cookies are admin's alone
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
