@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client, override_settings
 
+from activities.models import Activity
 from tests.api_keys.conftest import RANGE, READ_TOKEN_MODE, TOKEN_MODE
 
 APP = "https://app.example.org"  # listed in CORS_WRITE_ORIGINS below
@@ -136,3 +137,12 @@ def test_the_stream_is_open_to_any_origin(client):
     )
     assert response["Access-Control-Allow-Origin"] == STRANGER
     response.close()
+
+
+@write_origins
+def test_a_post_a_browser_sends_without_preflight_writes_nothing(client):
+    # A form or text/plain POST is "simple": a page on any origin can send it unasked.
+    body = '{"org_id": "org-bufdir-42", "activity_type": "peer_support", "recorded_at": "2026-02-01T10:00:00Z"}'
+    response = client.post("/api/v1/activities", body, content_type="text/plain", HTTP_ORIGIN=STRANGER)
+    assert response.status_code == 415
+    assert not Activity.objects.exists()
