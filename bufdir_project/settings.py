@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -288,6 +289,9 @@ API_THROTTLE_COUNTING = env_str("API_THROTTLE_COUNTING") or None
 # no key and open the stream; writes, and every request in read-token mode, only these
 # origins (e.g. https://app.example.org), which may send Authorization and Idempotency-Key.
 CORS_WRITE_ORIGINS = env_list("CORS_WRITE_ORIGINS", [])
+for _origin in CORS_WRITE_ORIGINS:
+    if not re.fullmatch(r"https?://[^/\s]+", _origin):
+        raise ImproperlyConfigured(f"CORS_WRITE_ORIGINS: {_origin!r} is not an origin like https://app.example.org")
 CORS_ALLOWED_ORIGINS = CORS_WRITE_ORIGINS
 CORS_URLS_REGEX = r"^/api/"  # never admin or the dashboard
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key", "last-event-id")

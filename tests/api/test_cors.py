@@ -8,6 +8,7 @@ from django.test import Client, override_settings
 
 from activities.models import Activity
 from tests.api_keys.conftest import RANGE, READ_TOKEN_MODE, TOKEN_MODE
+from tests.project.test_settings import load_settings
 
 APP = "https://app.example.org"  # listed in CORS_WRITE_ORIGINS below
 STRANGER = "https://elsewhere.example.net"
@@ -146,3 +147,11 @@ def test_a_post_a_browser_sends_without_preflight_writes_nothing(client):
     response = client.post("/api/v1/activities", body, content_type="text/plain", HTTP_ORIGIN=STRANGER)
     assert response.status_code == 415
     assert not Activity.objects.exists()
+
+
+def test_a_write_origin_that_is_not_an_origin_stops_the_process_at_start():
+    assert load_settings(DEBUG="1", CORS_WRITE_ORIGINS="https://app.example.org,http://127.0.0.1:3000").returncode == 0
+    for wrong in ("app.example.org", "https://app.example.org/", "https://app.example.org/page"):
+        result = load_settings(DEBUG="1", CORS_WRITE_ORIGINS=wrong)
+        assert result.returncode != 0
+        assert f"CORS_WRITE_ORIGINS: {wrong!r} is not an origin" in result.stderr
