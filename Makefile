@@ -5,17 +5,23 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest install clients clean bench
+.PHONY: run test lint typecheck pytest install install-runtime clients clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install only when the requirement files change.
+# Re-install only when the requirement files change. `make run` needs the runtime set
+# alone (requirements.txt); `make test` and its parts add the dev tools on top.
+$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+install-runtime: $(VENV)/.installed-runtime
 install: $(VENV)/.installed
 
 # openapi-typescript (clients/package.json) for tests/api/test_generated_clients.py, which
@@ -28,7 +34,7 @@ clients/node_modules/.installed: clients/package.json clients/package-lock.json
 clients: $(if $(NPM),clients/node_modules/.installed)
 
 run: export DEBUG ?= 1
-run: install
+run: install-runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo

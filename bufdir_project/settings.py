@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "activities",
     "aggregations",
     "record_counts",
@@ -100,6 +102,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before all: CORS headers go on every API answer, problems included (lib/api/cors.py).
+    "lib.api.cors.ApiCorsMiddleware",
     # Outermost: every error under /api/ and /healthz leaves as problem JSON (lib/api/middleware.py).
     "lib.api.middleware.problem_errors",
     "django.middleware.security.SecurityMiddleware",
@@ -281,6 +285,19 @@ if API_READ_ACCESS == "token" and API_ACCESS != "token":
 # in production (`check --deploy` warns when it is unset with DEBUG off).
 API_THROTTLE_COUNTING = env_str("API_THROTTLE_COUNTING") or None
 
+# CORS (lib/api/cors.py, docs/security.md#cors): any origin may make the reads that need
+# no key and open the stream; writes, and every request in read-token mode, only these
+# origins (e.g. https://app.example.org), which may send Authorization and Idempotency-Key.
+CORS_WRITE_ORIGINS = env_list("CORS_WRITE_ORIGINS", [])
+for _origin in CORS_WRITE_ORIGINS:
+    if not re.fullmatch(r"https?://[^/\s]+", _origin):
+        raise ImproperlyConfigured(f"CORS_WRITE_ORIGINS: {_origin!r} is not an origin like https://app.example.org")
+CORS_ALLOWED_ORIGINS = CORS_WRITE_ORIGINS
+CORS_URLS_REGEX = r"^/api/"  # never admin or the dashboard
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key", "last-event-id")
+CORS_EXPOSE_HEADERS = ("Location", "Retry-After", "WWW-Authenticate", "Idempotent-Replayed")
+CORS_ALLOW_CREDENTIALS = False  # keys travel in Authorization; cookies are admin's alone
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["lib.api.parsers.BoundedJSONParser"],
@@ -317,7 +334,9 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Times in UTC with a Z, like the API (lib/logs.py), not the process's Oslo time.
+    "formatters": {"utc": {"()": "lib.logs.UTCFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "utc"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
