@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from activities import importing
 from activities.importing import ImportFileError, ImportProgress, ImportResult, import_activities
 from activities.models import ImportJob, Organization
 from lib import task_runner
@@ -105,6 +106,7 @@ def _run(job: ImportJob) -> None:
                 orgs=orgs,
                 skip_invalid=job.skip_invalid,
                 dry_run=job.dry_run,
+                batch_size=importing.BATCH_SIZE,  # read at run time: tests make it small
                 progress=publisher,
             )
     except ImportFileError as exc:
