@@ -4,14 +4,12 @@ coordinator sees only their own organisations' jobs."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -33,7 +31,8 @@ HEADER = "activity_id,org_id,activity_type,recorded_at,participant_count,locatio
 
 def rows_csv(count: int, org_id: str = "org-bufdir-42", prefix: str = "act") -> bytes:
     lines = (
-        f"{prefix}-{n},{org_id},peer_support,2026-01-01T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z,1,Oslo,completed\n"
+        f"{prefix}-{n},{org_id},peer_support,2026-01-01T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z,"
+        "1,Oslo,completed\n"
         for n in range(count)
     )
     return (HEADER + "".join(lines)).encode()
