@@ -92,12 +92,18 @@ class ProgressBar:
         self.started = time.monotonic()
         self.last = 0.0
         self.drawn = False
+        self.latest: ImportProgress | None = None
 
     def __call__(self, progress: ImportProgress) -> None:
         now = time.monotonic()
+        self.latest = progress
         if now - self.last < self.INTERVAL:
             return
+        self.draw(progress, now)
+
+    def draw(self, progress: ImportProgress, now: float) -> None:
         self.last = now
+        self.latest = None
         figures = f"{progress.checked:,} checked  {progress.written:,} written"
         if self.total and progress.bytes_read is not None:
             fraction = min(progress.bytes_read / self.total, 1.0)
@@ -113,6 +119,9 @@ class ProgressBar:
         self.drawn = True
 
     def close(self) -> None:
+        latest = self.latest
+        if latest is not None:  # the last figures were throttled away: show them
+            self.draw(latest, time.monotonic())
         if self.drawn:
             self.out.write("")  # end the bar's line
 
