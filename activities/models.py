@@ -138,8 +138,7 @@ class ImportJob(models.Model):
         SUCCEEDED = "succeeded", _("Finished")
         FAILED = "failed", _("Failed")
 
-    class Outcome(models.TextChoices):
-        NONE = "", "—"
+    class Outcome(models.TextChoices):  # blank while the job has not finished
         IMPORTED = "imported", _("Imported")
         CHECKED = "checked", _("Checked, nothing written")
         REFUSED = "refused", _("Nothing imported: bad rows")
@@ -152,7 +151,7 @@ class ImportJob(models.Model):
     # Scope of the upload: a coordinator's organisations when it was made; empty for a
     # superuser (any organisation). After the run: also the organisations it touched.
     scope_orgs = models.ManyToManyField(Organization, blank=True, related_name="+")
-    orgs = models.ManyToManyField(Organization, blank=True, related_name="import_jobs")
+    orgs = models.ManyToManyField(Organization, blank=True, related_name="import_jobs", verbose_name=_("organisations"))
     scoped = models.BooleanField(default=True)
     file = models.FileField(storage=import_files_storage, upload_to="%Y/%m/", max_length=300, blank=True)
     file_name = models.CharField(max_length=255)
@@ -163,7 +162,7 @@ class ImportJob(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default=Outcome.NONE)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default="")
     message = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
