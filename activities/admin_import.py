@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -64,7 +65,7 @@ def import_view(model_admin: admin.ModelAdmin[Activity], request: HttpRequest) -
         upload = form.cleaned_data["file"]
         data = form.cleaned_data
         try:
-            job = import_job_create(
+            job: ImportJob | None = import_job_create(
                 upload=upload,
                 file_name=upload.name or "",
                 user=request.user,
@@ -73,9 +74,16 @@ def import_view(model_admin: admin.ModelAdmin[Activity], request: HttpRequest) -
                 skip_invalid=data["skip_invalid"],
                 dry_run=data["dry_run"],
             )
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            # SQLite (make run): a running import holds the database's only write lock.
+            job = None
+            form.add_error(None, _("Another import is still running: upload this file again when it is done."))
         finally:
             upload.close()
-        return HttpResponseRedirect(reverse("admin:activities_importjob_change", args=[job.pk]))
+        if job is not None:
+            return HttpResponseRedirect(reverse("admin:activities_importjob_change", args=[job.pk]))
     context: dict[str, Any] = {
         **model_admin.admin_site.each_context(request),
         "title": _("Import activities"),

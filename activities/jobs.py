@@ -30,6 +30,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from activities import importing
 from activities.importing import ImportFileError, ImportProgress, ImportResult, import_activities
@@ -188,8 +190,26 @@ def _lock_name(job_pk: int) -> str:
 
 
 def import_jobs_fail_dead(jobs: QuerySet[ImportJob]) -> int:
-    """Mark failed every running job of ``jobs`` whose worker is gone; how many were."""
+    """Mark failed every job of ``jobs`` whose worker is gone; how many were.
+
+    Running: its lock is free. Queued: its task has ended without starting the import
+    (the worker could not run it at all).
+    """
     failed = 0
+    queued = {str(j.task_id): j.pk for j in jobs.filter(status=ImportJob.Status.QUEUED).only("pk", "task_id")}
+    ended = DBTaskResult.objects.filter(
+        id__in=[task_id for task_id in queued if task_id],
+        status__in=[TaskResultStatus.FAILED, TaskResultStatus.SUCCESSFUL],
+    ).values_list("id", flat=True)
+    for task_id in ended:
+        pk = queued[str(task_id)]
+        failed += ImportJob.objects.filter(pk=pk, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.FAILED,
+            outcome=ImportJob.Outcome.FAILED,
+            finished_at=timezone.now(),
+            message=_("The worker could not run this import (see its log); nothing was imported."),
+        )
+        _delete_file(ImportJob.objects.get(pk=pk))
     for job in jobs.filter(status=ImportJob.Status.RUNNING).only("pk", "task_id", "file"):
         if is_held(_lock_name(job.pk)):
             continue
@@ -211,7 +231,7 @@ def import_jobs_fail_dead(jobs: QuerySet[ImportJob]) -> int:
 
 def import_job_progress(job: ImportJob) -> dict[str, Any]:
     """What the job page shows, as JSON: state, figures, and seconds left (an estimate)."""
-    if job.status == ImportJob.Status.RUNNING and import_jobs_fail_dead(ImportJob.objects.filter(pk=job.pk)):
+    if not job.done and import_jobs_fail_dead(ImportJob.objects.filter(pk=job.pk)):
         job.refresh_from_db()
     if job.status == ImportJob.Status.QUEUED:
         task_runner.kick()  # in-process: a restart may have left it queued

@@ -174,8 +174,10 @@ def main() -> int:
             driver.find_element(By.NAME, "dry_run").click()
             driver.find_element(By.CSS_SELECTOR, "#import-form input[type=submit]").click()
             WebDriverWait(driver, 60).until(
-                lambda d: d.find_elements(By.CSS_SELECTOR, "#job-status[data-status=running]")
-                and d.find_element(By.CSS_SELECTOR, "[data-field=time-left]").text not in {"…", "estimating…"}
+                lambda d: (
+                    d.find_elements(By.CSS_SELECTOR, "#job-status[data-status=running]")
+                    and d.find_element(By.CSS_SELECTOR, "[data-field=time-left]").text not in {"…", "estimating…"}
+                )
             )
             shot("import-progress.png")
 

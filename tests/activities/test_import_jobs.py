@@ -175,6 +175,18 @@ def test_a_stale_running_job_is_failed_when_looked_at(admin_):
     assert "stopped before it finished" in html
 
 
+def test_a_job_whose_task_ended_without_running_it_is_failed(admin_):
+    from django_tasks_db.models import DBTaskResult
+
+    job = post(admin_, rows_csv(10))
+    DBTaskResult.objects.filter(id=job.task_id).update(status="FAILED")  # e.g. the worker could not import it
+    state = progress(admin_, job)
+    assert (state["status"], state["done"]) == ("failed", True)
+    job.refresh_from_db()
+    assert "could not run this import" in job.message
+    assert not job.file
+
+
 # --- scoping --------------------------------------------------------------------------
 
 
