@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -158,7 +157,26 @@ def test_a_job_whose_worker_dies_ends_failed_and_writes_nothing(admin_user, clie
     assert "stopped before it finished" in page
 
 
-def test_a_worker_process_runs_a_queued_job(admin_, tmp_path: Path):
+@pytest.mark.django_db(transaction=True)
+def test_the_procfile_worker_command_runs_queued_jobs(admin_user, client_for, org):
+    client = client_for(admin_user)
+    first, second = post(client, rows_csv(300)), post(client, rows_csv(200, prefix="b"), dry_run="on")
+    subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay"],
+        cwd=ROOT,
+        env=server_env(),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert (progress(client, first)["status"], progress(client, second)["status"]) == ("succeeded", "succeeded")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.outcome, first.created, second.outcome, second.created) == ("imported", 300, "checked", 0)
+    assert Activity.objects.count() == 300
+
+
+def test_the_worker_runs_a_queued_job_in_this_thread(admin_):
     """The same Worker ``manage.py db_worker`` runs, in this thread (see _jobs.py)."""
     job = post(admin_, rows_csv(10))
     assert progress(admin_, job)["status"] == "queued"
