@@ -11,6 +11,7 @@ from django.urls import URLPattern, path
 
 from activities import fields, services
 from activities.admin_import import import_view
+from activities.admin_jobs import ImportJobAdmin  # noqa: F401 (registers the import jobs' admin)
 from activities.admin_scope import OrgScopedAdminMixin, ScopedOrganizationAdminMixin
 from activities.models import Activity, Organization
 from lib.admin_lists import CachedValuesFilter, EstimatedCountPaginator

@@ -26,6 +26,7 @@ COORDINATOR_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("activities", "view_activity"),
     ("activities", "add_activity"),
     ("activities", "change_activity"),
+    ("activities", "view_importjob"),
     ("aggregations", "view_aggregationsnapshot"),
     ("aggregations", "view_submittedperiod"),
     ("aggregations", "add_submittedperiod"),

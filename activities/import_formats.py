@@ -71,7 +71,7 @@ def open_rows(source: Path | IO[bytes], fmt: Format) -> Iterator[Iterator[Row]]:
     A path is opened and closed here; an uploaded file is read from its start and left
     open (its owner closes it).
     """
-    with _binary(source) as binary:
+    with binary_source(source) as binary:
         if fmt == "xlsx":
             with closing(_xlsx_rows(binary)) as rows:
                 yield rows
@@ -85,7 +85,9 @@ def open_rows(source: Path | IO[bytes], fmt: Format) -> Iterator[Iterator[Row]]:
 
 
 @contextmanager
-def _binary(source: Path | IO[bytes]) -> Iterator[IO[bytes]]:
+def binary_source(source: Path | IO[bytes]) -> Iterator[IO[bytes]]:
+    """``source`` as a binary file from its start: a path opened (and closed) here, an
+    open file rewound and left open."""
     if not isinstance(source, Path):
         source.seek(0)
         yield source

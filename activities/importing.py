@@ -23,7 +23,15 @@ from django.db.models import QuerySet
 
 from activities import services
 from activities.fields import CLEANERS, FieldProblem
-from activities.import_formats import FIELD_SET, FIELDS, REQUIRED, ImportFileError, detect_format, open_rows
+from activities.import_formats import (
+    FIELD_SET,
+    FIELDS,
+    REQUIRED,
+    ImportFileError,
+    binary_source,
+    detect_format,
+    open_rows,
+)
 from activities.models import Activity, Organization
 
 # ImportFileError is re-exported for the command and the admin.
@@ -39,6 +47,17 @@ class RowError:
     message: str
 
 
+@dataclass(frozen=True)
+class ImportProgress:
+    """How far an import has got: rows read and checked, rows written so far (created,
+    updated or found unchanged, inside the import's still open transaction), and the
+    bytes of the file read (None where the reader cannot tell)."""
+
+    checked: int
+    written: int
+    bytes_read: int | None
+
+
 @dataclass
 class ImportResult:
     rows: int = 0
@@ -48,6 +67,7 @@ class ImportResult:
     invalid: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    org_pks: set[int] = field(default_factory=set)  # organisations with a valid row
 
     @property
     def written(self) -> bool:
@@ -114,7 +134,8 @@ def import_activities(
     skip_invalid: bool = False,
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Callable[[ImportProgress], None] | None = None,
+    progress_every: int = 1000,
 ) -> ImportResult:
     """Check every row of ``path`` (or of the binary ``file`` named ``file_name``) and
     upsert them all, or nothing if any is bad.
@@ -123,6 +144,9 @@ def import_activities(
     write is one transaction: an error part-way leaves nothing behind. With ``orgs``
     only those organisations' activities may be written: rows for others, or rows whose
     ``activity_id`` already belongs to another organisation, are bad rows.
+
+    ``progress`` is called every ``progress_every`` rows checked and after every batch
+    written, from inside the transaction (so it must not write to the database).
     """
     source: Path | IO[bytes] | None = path if file is None else file
     if source is None or (path is not None and file is not None):
@@ -139,7 +163,15 @@ def import_activities(
         skip_invalid=skip_invalid,
         allowed_orgs=None if orgs is None else {o.pk for o in validator.orgs.values()},
     )
-    with open_rows(source, file_format) as rows, transaction.atomic():
+    with binary_source(source) as binary, open_rows(binary, file_format) as rows, transaction.atomic():
+
+        def report() -> None:
+            if progress is not None:
+                written = result.created + result.updated + result.unchanged
+                read = None if file_format == "xlsx" else _bytes_read(binary)  # a zip is not read in order
+                progress(ImportProgress(checked=result.rows, written=written, bytes_read=read))
+
+        state.on_flush = report
         try:
             for line, raw in rows:
                 result.rows += 1
@@ -147,18 +179,20 @@ def import_activities(
                 if isinstance(outcome, str):
                     state.bad(line, outcome)
                     continue
+                result.org_pks.add(outcome.org.pk)
                 # Scoped imports keep batching when not writing, to report taken ids too.
                 if (state.enabled or state.allowed_orgs is not None) and outcome.activity_id is not None:
                     state.batch[outcome.activity_id] = (line, outcome)  # a later row with the same id wins
                     if len(state.batch) >= batch_size:
                         state.flush()
-                if progress and result.rows % 100_000 == 0:
-                    progress("processed", result.rows)
+                if result.rows % progress_every == 0:
+                    report()
         except UnicodeDecodeError:
             raise ImportFileError("The file is not UTF-8 text.") from None
         except csv.Error as exc:
             raise ImportFileError(f"Unreadable CSV at data row {result.rows + 1}: {exc}.") from None
         state.flush()
+        report()
         result.errors.sort(key=lambda e: e.line)
         if not state.enabled:
             transaction.set_rollback(True)
@@ -175,6 +209,7 @@ class _Writing:
     skip_invalid: bool
     allowed_orgs: set[int] | None
     batch: dict[str, tuple[int, services.ActivityData]] = field(default_factory=dict)
+    on_flush: Callable[[], None] | None = None
 
     def bad(self, line: int, message: str) -> None:
         self.result.invalid += 1
@@ -197,3 +232,14 @@ class _Writing:
         self.result.created += stats.created
         self.result.updated += stats.updated
         self.result.unchanged += stats.unchanged
+        if self.on_flush is not None:
+            self.on_flush()
+
+
+def _bytes_read(binary: IO[bytes]) -> int | None:
+    """How much of the binary file the reader has consumed (for "time left"); None when
+    it cannot tell."""
+    try:
+        return int(binary.tell())
+    except (AttributeError, OSError, ValueError):
+        return None

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from activities.fields import DEFAULT_STATUS, ID_MAX_LENGTH, LOCATION_MAX_LENGTH, STATUSES
 from lib.timeranges import DateTimeRange
@@ -114,3 +116,72 @@ class ActivityChange(models.Model):
 
     def __str__(self) -> str:
         return f"change {self.pk} of {self.org_id}"
+
+
+def import_files_storage() -> FileSystemStorage:
+    """Where uploads wait for their job (``IMPORT_FILES_DIR``); a callable, so the
+    directory is a setting and not part of the migration."""
+    return FileSystemStorage(location=settings.IMPORT_FILES_DIR)
+
+
+class ImportJob(models.Model):
+    """One upload from admin's "Import activities", run by a task worker.
+
+    The row holds the durable state (queued, running, the outcome and every reported bad
+    row); the figures of a running job live in the cache (``activities.jobs``), because the
+    import's one transaction cannot publish them through the database.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    class Outcome(models.TextChoices):  # blank while the job has not finished
+        IMPORTED = "imported", _("Imported")
+        CHECKED = "checked", _("Checked, nothing written")
+        REFUSED = "refused", _("Nothing imported: bad rows")
+        FAILED = "failed", _("Failed")
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=True
+    )
+    # Scope of the upload: a coordinator's organisations when it was made; empty for a
+    # superuser (any organisation). After the run: also the organisations it touched.
+    scope_orgs = models.ManyToManyField(Organization, blank=True, related_name="+")
+    orgs = models.ManyToManyField(Organization, blank=True, related_name="import_jobs", verbose_name=_("organisations"))
+    scoped = models.BooleanField(default=True)
+    file = models.FileField(storage=import_files_storage, upload_to="%Y/%m/", max_length=300, blank=True)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    format = models.CharField(max_length=10, blank=True)
+    skip_invalid = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default="")
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    # [[line, message], ...], at most MAX_REPORTED_ERRORS of them, sorted by line.
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"import {self.pk}: {self.file_name}"
+
+    @property
+    def done(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "django_tasks",
+    "django_tasks_db",
     "activities",
     "aggregations",
     "record_counts",
@@ -225,6 +227,16 @@ else:
             "TEST": {"NAME": env_str("SQLITE_TEST_PATH") or str(BASE_DIR / "test-db.sqlite3")},
         }
     }
+
+# --- Background jobs (admin imports): django-tasks with its database backend ------------
+# The queue is a table in our own database (SQLite or PostgreSQL), so nothing else has to
+# run for it; `manage.py db_worker` (Procfile `worker`) runs the jobs. With
+# IMPORT_JOBS_IN_PROCESS a thread of the web process runs them instead, one at a time
+# (the default for `make run`: DEBUG, or no DATABASE_URL). docs/deployment.md.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+IMPORT_JOBS_IN_PROCESS = env_bool("IMPORT_JOBS_IN_PROCESS", DEBUG or not DATABASE_URL)
+# Uploads wait here until their job has read them; web and worker must share it.
+IMPORT_FILES_DIR = Path(env_str("IMPORT_FILES_DIR") or BASE_DIR / "var" / "imports")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -53,6 +53,11 @@ UPLOAD = (
     "act-upload-4,org-bufdir-7,group_session,{year}-03-07,6,Bergen,done\n"
 )
 
+BIG_ROWS = "".join(
+    f"act-big-{n},org-bufdir-42,peer_support,2025-{n % 12 + 1:02d}-{n % 28 + 1:02d}T10:00:00+01:00,2,Oslo,completed\n"
+    for n in range(150_000)
+)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -157,8 +162,27 @@ def main() -> int:
             driver.get(url + "/admin/activities/activity/import/")
             driver.find_element(By.NAME, "file").send_keys(str(csv_path))
             driver.find_element(By.CSS_SELECTOR, "#import-form input[type=submit]").click()
-            WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "bad-rows"))
+            # The job's page polls its progress and reloads with the result when done.
+            WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "bad-rows"))
             shot("import-upload.png")
+
+            # A big file (only checked, so the demo data stays as it is), caught mid-way.
+            big_path = Path(tmp) / "activities-2025.csv"
+            big_path.write_text(UPLOAD.splitlines()[0] + "\n" + BIG_ROWS, encoding="utf-8")
+            driver.get(url + "/admin/activities/activity/import/")
+            driver.find_element(By.NAME, "file").send_keys(str(big_path))
+            driver.find_element(By.NAME, "dry_run").click()
+            driver.find_element(By.CSS_SELECTOR, "#import-form input[type=submit]").click()
+            WebDriverWait(driver, 60).until(
+                lambda d: (
+                    d.find_elements(By.CSS_SELECTOR, "#job-status[data-status=running]")
+                    and d.find_element(By.CSS_SELECTOR, "[data-field=time-left]").text not in {"…", "estimating…"}
+                )
+            )
+            shot("import-progress.png")
+
+            driver.get(url + "/admin/activities/importjob/")
+            shot("import-jobs.png")
 
             driver.get(url + "/admin/aggregations/submittedperiod/")
             shot("submitted-periods.png")

@@ -1,4 +1,8 @@
-"""Admin "Import activities": an upload through the same import as the command."""
+"""Admin "Import activities": an upload becomes a job, run through the same import as the command.
+
+``upload`` posts the file, runs the queued job through the real worker and returns the
+job's page (or the form, when the form refused the upload).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from activities.coordinators import ensure_coordinators_group
-from activities.models import Activity
+from activities.models import Activity, ImportJob
+from tests.activities._jobs import run_queued_jobs
 
 URL = reverse("admin:activities_activity_import")
 HEADER = "activity_id,org_id,activity_type,recorded_at,participant_count,location,status\n"
@@ -23,9 +28,13 @@ GOOD = (
 )
 
 
-def upload(client, content: str | bytes, name: str = "activities.csv", follow: bool = False, **fields):
+def upload(client, content: str | bytes, name: str = "activities.csv", **fields):
     data = content.encode() if isinstance(content, str) else content
-    return client.post(URL, {"file": SimpleUploadedFile(name, data), **fields}, follow=follow)
+    response = client.post(URL, {"file": SimpleUploadedFile(name, data), **fields})
+    if response.status_code != 302:
+        return response
+    run_queued_jobs()
+    return client.get(response["Location"])
 
 
 @pytest.fixture
@@ -46,17 +55,29 @@ def test_import_page_opens(admin_):
     assert b"Skip invalid rows" in response.content
 
 
+def test_upload_becomes_a_job_and_redirects_to_its_page(admin_):
+    response = admin_.post(URL, {"file": SimpleUploadedFile("activities.csv", GOOD.encode())})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:activities_importjob_change", args=[job.pk])
+    assert job.status == "queued"
+    assert job.file_name == "activities.csv"
+    assert job.file_size == len(GOOD)
+    assert job.file.storage.exists(job.file.name)  # stored, not in memory, until the job reads it
+    assert not Activity.objects.exists()
+
+
 def test_upload_imports_and_says_how_many(admin_):
-    response = upload(admin_, GOOD, follow=True)
-    assert response.redirect_chain == [(reverse("admin:activities_activity_changelist"), 302)]
-    assert "Imported. 2 rows: 2 created, 0 updated, 0 unchanged, 0 invalid." in response.content.decode()
+    response = upload(admin_, GOOD)
+    html = response.content.decode()
+    assert "<strong>Imported.</strong> 2 rows: 2 created, 0 updated, 0 unchanged, 0 invalid." in html
     assert set(Activity.objects.values_list("activity_id", flat=True)) == {"act-1", "act-2"}
 
 
 def test_reimport_changes_nothing(admin_):
     upload(admin_, GOOD)
     before = list(Activity.objects.order_by("activity_id").values())
-    response = upload(admin_, GOOD, follow=True)
+    response = upload(admin_, GOOD)
     assert "0 created, 0 updated, 2 unchanged" in response.content.decode()
     assert list(Activity.objects.order_by("activity_id").values()) == before
 
@@ -66,7 +87,7 @@ def test_json_lines_upload(admin_):
         {"org_id": "org-bufdir-42", "activity_type": "peer_support", "recorded_at": "2026-01-01T00:00:00Z"},
         {"org_id": "org-bufdir-7", "activity_type": "peer_support", "recorded_at": "2026-01-02T00:00:00Z"},
     ]
-    response = upload(admin_, "".join(json.dumps(r) + "\n" for r in rows), name="rows.jsonl", follow=True)
+    response = upload(admin_, "".join(json.dumps(r) + "\n" for r in rows), name="rows.jsonl")
     assert "2 created" in response.content.decode()
     assert Activity.objects.count() == 2
 
@@ -80,7 +101,8 @@ def test_bad_rows_are_listed_by_line_and_nothing_is_written(admin_):
     response = upload(admin_, content)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Nothing imported: 2 bad row(s)" in html
+    assert "Nothing imported: bad rows." in html
+    assert "Bad rows (2)" in html
     assert "<td>4</td><td>org_id: unknown organisation &#x27;org-nope&#x27;</td>" in html
     assert "<td>5</td><td>recorded_at:" in html
     assert "status: must be one of" in html
@@ -91,14 +113,14 @@ def test_skip_invalid_imports_the_good_rows(admin_):
     content = GOOD + "act-3,org-bufdir-42,family_guidance,yesterday,4,Oslo,completed\n"
     response = upload(admin_, content, skip_invalid="on")
     html = response.content.decode()
-    assert "Imported. 3 rows: 2 created, 0 updated, 0 unchanged, 1 invalid (skipped)." in html
+    assert "<strong>Imported.</strong> 3 rows: 2 created, 0 updated, 0 unchanged, 1 invalid (skipped)." in html
     assert "<td>4</td><td>recorded_at:" in html  # the skipped row is still listed
     assert set(Activity.objects.values_list("activity_id", flat=True)) == {"act-1", "act-2"}
 
 
 def test_dry_run_writes_nothing(admin_):
     response = upload(admin_, GOOD, dry_run="on")
-    assert "Checked, nothing written. 2 rows" in response.content.decode()
+    assert "<strong>Checked, nothing written.</strong> 2 rows" in response.content.decode()
     assert not Activity.objects.exists()
 
 
@@ -113,7 +135,8 @@ def coordinator(org, other_org, client_for):
 def test_coordinator_imports_only_into_their_organisations(coordinator):
     response = upload(coordinator, GOOD)
     html = response.content.decode()
-    assert "Nothing imported: 1 bad row(s)" in html
+    assert "Nothing imported: bad rows." in html
+    assert "Bad row (1)" in html
     assert "<td>3</td><td>org_id: &#x27;org-bufdir-7&#x27; is not one of your organisations</td>" in html
     assert not Activity.objects.exists()
     response = upload(coordinator, GOOD, skip_invalid="on")
@@ -143,6 +166,7 @@ def test_no_add_permission_is_refused(client_for, org):
     assert client.get(URL).status_code == 403
     assert upload(client, GOOD).status_code == 403
     assert not Activity.objects.exists()
+    assert not ImportJob.objects.exists()
     changelist = client.get(reverse("admin:activities_activity_changelist")).content.decode()
     assert "Import activities" not in changelist
 
@@ -175,6 +199,10 @@ def test_unusable_files_are_clear_errors(admin_, name, content, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Activity.objects.exists()
+    for job in ImportJob.objects.all():  # the form refuses an empty file before any job
+        assert (job.status, job.outcome) == ("failed", "failed")
+        assert message in job.message
+        assert not job.file  # the stored upload is gone once read
 
 
 @override_settings(FILE_UPLOAD_MAX_MEMORY_SIZE=1024)
@@ -185,6 +213,6 @@ def test_a_big_upload_is_read_from_its_temporary_file(admin_):
     )
     content = (HEADER + rows).encode()
     assert len(content) > 1024  # spooled to disk by Django's TemporaryFileUploadHandler
-    response = upload(admin_, content, follow=True)
+    response = upload(admin_, content)
     assert "300 created" in response.content.decode()
     assert Activity.objects.count() == 300
