@@ -102,6 +102,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every error under /api/ and /healthz leaves as problem JSON (lib/api/middleware.py).
     "lib.api.middleware.problem_errors",
+    # Admin in Norwegian (or the user's choice), everything else in English (lib/language.py).
+    "lib.language.language",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -245,7 +247,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Admin and the dashboard speak Norwegian bokmål unless a user picks English in the
+# header; the APIs always answer in English (lib/language.py). Our own translations in
+# locale/ (compiled .mo committed); date formats with seconds in lib/formats/.
+LANGUAGE_CODE = "nb"
+LANGUAGES = [("nb", "Norsk bokmål"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["lib.formats"]
+USE_THOUSAND_SEPARATOR = True
 # Django's "current time zone" (admin, forms, templates) is the reporting zone;
 # the API renders every datetime in UTC explicitly (lib/api/fields.py).
 TIME_ZONE = REPORTING_TIME_ZONE
