@@ -67,7 +67,7 @@ class SubmitPeriodForm(forms.ModelForm):
                 if day:
                     check_date(day)
             except RangeError:
-                self.add_error(name, outside_note(formats.localize(day)))
+                self.add_error(name, outside_note(str(formats.localize(day))))
                 return data
         if start and end and start > end:
             # On the field, so that the model's constraint (the same rule, same message)

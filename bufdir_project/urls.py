@@ -9,7 +9,7 @@ from lib import health
 from lib.login_limit import admin_login
 
 # "View site" goes to the coordinators' page, not to / (which is no page: a 404).
-admin.site.site_url = reverse_lazy("dashboard")
+admin.site.site_url = reverse_lazy("dashboard")  # type: ignore[assignment]  # a lazy str: urls load first
 admin.site.site_header = _("Bufdir reporting")
 admin.site.site_title = _("Bufdir reporting")
 admin.site.index_title = _("Administration")

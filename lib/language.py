@@ -36,7 +36,7 @@ def request_language(request: HttpRequest) -> str:
 def _activate(request: HttpRequest) -> None:
     language = request_language(request)
     translation.activate(language)
-    request.LANGUAGE_CODE = language  # type: ignore[attr-defined]  # as Django's LocaleMiddleware sets it
+    request.LANGUAGE_CODE = language  # as Django's LocaleMiddleware sets it
 
 
 def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -56,7 +56,7 @@ def language(get_response: Handler | AsyncHandler) -> Handler | AsyncHandler:
 
         async def middleware_async(request: HttpRequest) -> HttpResponse:
             _activate(request)
-            return _finish(request, await get_response(request))  # type: ignore[misc]
+            return _finish(request, await get_response(request))
 
         markcoroutinefunction(middleware_async)
         return middleware_async
