@@ -247,11 +247,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Admin and the dashboard speak Norwegian bokmål unless a user picks English in the
-# header; the APIs always answer in English (lib/language.py). Our own translations in
-# locale/ (compiled .mo committed); date formats with seconds in lib/formats/.
-LANGUAGE_CODE = "nb"
+# Admin and the dashboard speak ADMIN_LANGUAGE (Norwegian bokmål) unless a user picks
+# English in the header; everything else (the APIs, commands, the worker, logs) speaks
+# LANGUAGE_CODE, English (lib/language.py). Our own translations in locale/ (compiled
+# .mo committed); date formats with seconds in lib/formats/.
+LANGUAGE_CODE = "en"
 LANGUAGES = [("nb", "Norsk bokmål"), ("en", "English")]
+ADMIN_LANGUAGE = env_str("ADMIN_LANGUAGE", "nb")
+if ADMIN_LANGUAGE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"ADMIN_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}, got {ADMIN_LANGUAGE!r}")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["lib.formats"]
 USE_THOUSAND_SEPARATOR = True

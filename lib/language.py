@@ -1,13 +1,14 @@
 """Which language a request is answered in.
 
 Admin (and the dashboard, which lives under ``/admin/``) speaks Norwegian bokmål
-(``settings.LANGUAGE_CODE``) unless the user chose another of ``settings.LANGUAGES``
+(``settings.ADMIN_LANGUAGE``) unless the user chose another of ``settings.LANGUAGES``
 with the selector in the admin header (Django's ``set_language`` view, which sets the
 language cookie). The browser's Accept-Language is not consulted: many Norwegian
 coordinators run an English browser, and the admin should not change language under
 them. Everything else (the APIs, their problem JSON, the API docs, ``/healthz``) is
 answered in English whatever the request says: those messages are part of the
-contracts.
+contracts. Outside a request (management commands, the cron job, logs) Django's
+``LANGUAGE_CODE``, English, applies.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 ADMIN_PREFIX = "/admin/"
-API_LANGUAGE = "en"
+API_LANGUAGE = "en"  # the contracts' language, whatever LANGUAGE_CODE says
 
 
 def request_language(request: HttpRequest) -> str:
@@ -30,7 +31,7 @@ def request_language(request: HttpRequest) -> str:
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     if chosen in dict(settings.LANGUAGES):
         return str(chosen)
-    return settings.LANGUAGE_CODE
+    return str(settings.ADMIN_LANGUAGE)
 
 
 def _activate(request: HttpRequest) -> None:

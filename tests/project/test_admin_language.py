@@ -43,6 +43,20 @@ def test_english_is_chosen_in_the_header_and_kept(coordinator_client):
     assert "Logg ut" in coordinator_client.get(reverse("admin:index")).content.decode()
 
 
+def test_outside_a_request_the_language_is_english():
+    from django.utils import translation
+
+    translation.deactivate()  # as a management command or the cron job starts
+    assert translation.get_language() == "en"
+    assert str(AggregationSnapshot._meta.verbose_name) == "aggregation snapshot"
+
+
+def test_an_unknown_admin_language_stops_the_process_at_start():
+    from tests.project.test_settings import load_settings
+
+    assert "ADMIN_LANGUAGE must be one of nb, en" in load_settings(DEBUG="1", ADMIN_LANGUAGE="sv").stderr
+
+
 def test_the_language_selector_is_on_the_login_page_too(client):
     html = client.get(reverse("admin:login")).content.decode()
     assert 'id="language-form"' in html
@@ -161,7 +175,9 @@ def test_the_catalogue_is_translated_and_its_compiled_file_is_current():
 def test_every_string_of_ours_is_in_the_catalogue(tmp_path, settings, monkeypatch):
     """makemessages over a copy of the code finds nothing the catalogue lacks."""
     source = tmp_path / "src"
-    skip = shutil.ignore_patterns(".*", "*.sqlite3*", "staticfiles", "bench", "tests", "docs", "scripts", "deploy")
+    skip = shutil.ignore_patterns(
+        ".*", "*.sqlite3*", "staticfiles", "bench", "tests", "docs", "scripts", "deploy", "clients", "node_modules"
+    )
     shutil.copytree(settings.BASE_DIR, source, ignore=skip)
     monkeypatch.chdir(source)
     settings.LOCALE_PATHS = [source / "locale"]
