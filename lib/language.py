@@ -34,16 +34,10 @@ def request_language(request: HttpRequest) -> str:
     return str(settings.ADMIN_LANGUAGE)
 
 
-def _activate(request: HttpRequest) -> None:
-    language = request_language(request)
-    translation.activate(language)
-    request.LANGUAGE_CODE = language  # as Django's LocaleMiddleware sets it
-
-
-def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def _finish(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
     if request.path_info.startswith(ADMIN_PREFIX):
         patch_vary_headers(response, ["Cookie"])
-        response.headers.setdefault("Content-Language", translation.get_language())
+        response.headers.setdefault("Content-Language", language)
     return response
 
 
@@ -53,18 +47,25 @@ AsyncHandler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 def language(get_response: Handler | AsyncHandler) -> Handler | AsyncHandler:
     """Sync and async (the stream's async view keeps its event-loop path)."""
+    # The language holds for the request only (translation.override), so that code run
+    # after it in the same thread (a management command, the next test) starts from
+    # LANGUAGE_CODE again instead of the last admin page's choice.
     if iscoroutinefunction(get_response):
 
         async def middleware_async(request: HttpRequest) -> HttpResponse:
-            _activate(request)
-            return _finish(request, await get_response(request))
+            language = request_language(request)
+            request.LANGUAGE_CODE = language  # as Django's LocaleMiddleware sets it
+            with translation.override(language):
+                return _finish(request, await get_response(request), language)
 
         markcoroutinefunction(middleware_async)
         return middleware_async
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        _activate(request)
-        return _finish(request, get_response(request))  # type: ignore[arg-type]
+        language = request_language(request)
+        request.LANGUAGE_CODE = language
+        with translation.override(language):
+            return _finish(request, get_response(request), language)  # type: ignore[arg-type]
 
     return middleware
 
