@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.utils import formats
+from django.utils.translation import gettext
 
 from activities import fields, services
 from activities.admin_import import import_view
@@ -15,7 +17,7 @@ from activities.admin_jobs import ImportJobAdmin  # noqa: F401 (registers the im
 from activities.admin_scope import OrgScopedAdminMixin, ScopedOrganizationAdminMixin
 from activities.models import Activity, Organization
 from lib.admin_lists import CachedValuesFilter, EstimatedCountPaginator
-from lib.admin_window import WindowSafeAdminMixin
+from lib.admin_window import WindowSafeAdminMixin, outside_note
 
 EDITABLE = ("org", "activity_type", "recorded_at", "participant_count", "location", "status")
 
@@ -35,10 +37,27 @@ class ActivityForm(ModelForm):
         fields = ["activity_id", "org", "activity_type", "recorded_at", "participant_count", "location", "status"]
 
     def _checked(self, name: str) -> Any:
+        value = self.cleaned_data.get(name)
         try:
-            return fields.CLEANERS[name](self.cleaned_data.get(name))
-        except fields.FieldProblem as exc:
-            raise forms.ValidationError(str(exc)) from None
+            return fields.CLEANERS[name](value)
+        except fields.FieldProblem:
+            # The rule's own message is the API's (English); admin says it in its language.
+            raise forms.ValidationError(self._problem(name, value)) from None
+
+    @staticmethod
+    def _problem(name: str, value: Any) -> str:
+        if name == "recorded_at":
+            shown = formats.localize(value) if value is not None else ""
+            return outside_note(str(shown))
+        if name == "activity_type":
+            return gettext("Letters, digits, _ and - only, at most %(max)s characters.") % {"max": fields.ID_MAX_LENGTH}
+        if name == "participant_count":
+            return gettext("A whole number from 0 to %(max)s.") % {
+                "max": formats.number_format(fields.MAX_PARTICIPANTS)
+            }
+        if name == "location":
+            return gettext("At most %(max)s characters.") % {"max": fields.LOCATION_MAX_LENGTH}
+        return gettext("Choose planned, completed or cancelled.")
 
     def clean_activity_type(self) -> Any:
         return self._checked("activity_type")

@@ -17,15 +17,19 @@ from lib.timeranges import DateTimeRange
 class Organization(models.Model):
     """A voluntary organisation that reports its activities to Bufdir."""
 
-    org_id = models.SlugField(max_length=64, unique=True, help_text="Public id, e.g. org-bufdir-42.")
-    name = models.CharField(max_length=200)
+    org_id = models.SlugField(
+        _("organisation id"), max_length=64, unique=True, help_text=_("Public id, e.g. org-bufdir-42.")
+    )
+    name = models.CharField(_("name"), max_length=200)
     # Coordinators see and change only their own organisations' data in admin.
     coordinators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_organizations"
+        settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_organizations", verbose_name=_("coordinators")
     )
 
     class Meta:
         ordering = ["org_id"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.org_id})"
@@ -48,27 +52,39 @@ class Activity(models.Model):
     """One activity held by an organisation (a guidance session, a peer-support meeting…)."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", _("Planned")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     # Unique through Meta.constraints, not unique=True: that would also build a
     # varchar_pattern_ops index on PostgreSQL that nothing here uses.
     activity_id = models.CharField(
-        max_length=ID_MAX_LENGTH, default=generate_activity_id, help_text="Public id, e.g. act-10021."
+        _("activity id"),
+        max_length=ID_MAX_LENGTH,
+        default=generate_activity_id,
+        help_text=_("Public id, e.g. act-10021."),
     )
     # No separate index on org: the (org, recorded_at) index below serves it.
-    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="activities", db_index=False)
-    activity_type = models.SlugField(max_length=ID_MAX_LENGTH, db_index=False, help_text="e.g. family_guidance.")
-    recorded_at = models.DateTimeField()
-    participant_count = models.IntegerField(default=0)
-    location = models.CharField(max_length=LOCATION_MAX_LENGTH, blank=True, default="")
-    status = models.CharField(max_length=16, choices=Status.choices, default=DEFAULT_STATUS)
+    org = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        db_index=False,
+        verbose_name=_("organisation"),
+    )
+    activity_type = models.SlugField(
+        _("activity type"), max_length=ID_MAX_LENGTH, db_index=False, help_text=_("e.g. family_guidance.")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), help_text=_("Norwegian time (Europe/Oslo)."))
+    participant_count = models.IntegerField(_("participants"), default=0)
+    location = models.CharField(_("location"), max_length=LOCATION_MAX_LENGTH, blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=DEFAULT_STATUS)
 
     objects = ActivityQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "activities"
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
         ordering = ["recorded_at", "activity_id"]
         indexes = [
             # Range counts with breakdowns are index-only scans on PostgreSQL
@@ -80,9 +96,22 @@ class Activity(models.Model):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["activity_id"], name="activity_id_unique"),
-            models.CheckConstraint(condition=Q(participant_count__gte=0), name="activity_participants_gte_0"),
-            models.CheckConstraint(condition=Q(status__in=list(STATUSES)), name="activity_status_valid"),
+            # The messages are what admin shows when a form breaks a rule (never the name).
+            models.UniqueConstraint(
+                fields=["activity_id"],
+                name="activity_id_unique",
+                violation_error_message=_("An activity with this activity id already exists."),
+            ),
+            models.CheckConstraint(
+                condition=Q(participant_count__gte=0),
+                name="activity_participants_gte_0",
+                violation_error_message=_("The number of participants cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=list(STATUSES)),
+                name="activity_status_valid",
+                violation_error_message=_("The status must be planned, completed or cancelled."),
+            ),
         ]
 
     def __str__(self) -> str:

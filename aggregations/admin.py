@@ -7,14 +7,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils import formats
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from activities.admin_scope import OrgScopedAdminMixin
 from aggregations import services
-from aggregations.models import AggregationSnapshot, SubmittedPeriod
+from aggregations.models import PERIOD_ORDER_MESSAGE, AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import overlapping_period, periods_current_counts
 from lib.admin_lists import EstimatedCountPaginator
-from lib.admin_window import OUTSIDE, WindowSafeAdminMixin
-from lib.timeranges import WINDOW, RangeError, check_date, in_window
+from lib.admin_window import WindowSafeAdminMixin, outside_note
+from lib.timeranges import RangeError, check_date, in_window
 
 
 @admin.register(AggregationSnapshot)
@@ -33,15 +36,20 @@ class AggregationSnapshotAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.
     def has_reaggregate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("aggregations.reaggregate_aggregationsnapshot")
 
-    @admin.action(description="Re-aggregate selected snapshots", permissions=["reaggregate"])
+    @admin.action(description=_("Re-aggregate selected snapshots"), permissions=["reaggregate"])
     def reaggregate_selected(self, request: HttpRequest, queryset: QuerySet[AggregationSnapshot]) -> None:
         result = services.snapshots_reaggregate(snapshots=queryset.select_related("org"))
         level = messages.ERROR if result.failed else messages.SUCCESS
-        self.message_user(
-            request,
-            f"Re-aggregated {result.checked} snapshot(s): {result.changed} changed, {result.failed} failed.",
-            level,
-        )
+        message = ngettext(
+            "Re-aggregated %(checked)s snapshot: %(changed)s changed, %(failed)s failed.",
+            "Re-aggregated %(checked)s snapshots: %(changed)s changed, %(failed)s failed.",
+            result.checked,
+        ) % {
+            "checked": formats.number_format(result.checked),
+            "changed": formats.number_format(result.changed),
+            "failed": formats.number_format(result.failed),
+        }
+        self.message_user(request, message, level)
 
 
 class SubmitPeriodForm(forms.ModelForm):
@@ -58,16 +66,24 @@ class SubmitPeriodForm(forms.ModelForm):
             try:
                 if day:
                     check_date(day)
-            except RangeError as exc:
-                self.add_error(name, str(exc))
+            except RangeError:
+                self.add_error(name, outside_note(str(formats.localize(day))))
                 return data
         if start and end and start > end:
-            raise forms.ValidationError("The period must not end before it starts.")
+            # On the field, so that the model's constraint (the same rule, same message)
+            # is not checked again and the message is not shown twice.
+            self.add_error("period_end", PERIOD_ORDER_MESSAGE)
+            return data
         if org and start and end:
             clash = overlapping_period(org=org, first_day=start, last_day=end)
             if clash is not None:
                 raise forms.ValidationError(
-                    f"Overlaps {clash} ({clash.period_start} to {clash.period_end}), already submitted."
+                    gettext("Overlaps %(period)s (%(start)s to %(end)s), already submitted.")
+                    % {
+                        "period": clash,
+                        "start": formats.localize(clash.period_start),
+                        "end": formats.localize(clash.period_end),
+                    }
                 )
         return data
 
@@ -110,14 +126,17 @@ class SubmittedPeriodAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.Mode
             period.current_count = counts.get(period.pk)
         return changelist
 
-    @admin.display(description="Now (drift)")
+    @admin.display(description=_("Now (drift)"))
     def drift(self, obj: SubmittedPeriod) -> str:
         if not (in_window(obj.period_start) and in_window(obj.period_end)):
-            return f"none: the period lies {OUTSIDE} ({WINDOW})"
+            return gettext("none: the period lies %(outside)s") % {"outside": outside_note()}
         current, difference = services.period_drift(period=obj, current=getattr(obj, "current_count", None))
         if difference == 0:
-            return f"{current} (no drift)"
-        return f"{current} (DRIFTED {difference:+d} since submission)"
+            return gettext("%(current)s (no drift)") % {"current": formats.number_format(current)}
+        return gettext("%(current)s (DRIFTED %(difference)s since submission)") % {
+            "current": formats.number_format(current),
+            "difference": f"{difference:+d}",
+        }
 
     def save_model(self, request: HttpRequest, obj: SubmittedPeriod, form: forms.ModelForm, change: bool) -> None:
         try:

@@ -15,14 +15,15 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from activities.admin_scope import coordinated_orgs
 from activities.counting import live_counts, tally_buckets
 from activities.models import Organization
 from aggregations.models import SubmittedPeriod
 from aggregations.selectors import last_submitted_period
-from lib.admin_window import OUTSIDE
-from lib.timeranges import WINDOW, RangeError, check_date, isoformat_z, local_dates_range
+from lib.admin_window import outside_note
+from lib.timeranges import RangeError, check_date, isoformat_z, local_dates_range
 
 STREAM_URL = "/api/v1/period-record-counts/stream"
 MONTHS = 24
@@ -111,10 +112,11 @@ def org_panel(*, org: Organization, today: dt.date) -> OrgPanel:
         time_range = local_dates_range(start, end)
     except RangeError:
         last = last_submitted_period(org=org)
+        problem = gettext(
+            "The last submitted period ends %(outside)s: there is no current period. Delete or correct that period."
+        ) % {"outside": outside_note()}
         return OrgPanel(org=org, bars=bars, max_count=peak, period_start=None, period_end=None, stream_start="",
-                        stream_end="", current_count=None, last_submitted=last,
-                        problem=f"The last submitted period ends {OUTSIDE} ({WINDOW}): "
-                                "there is no current period. Delete or correct that period.")  # fmt: skip
+                        stream_end="", current_count=None, last_submitted=last, problem=problem)  # fmt: skip
     return OrgPanel(
         org=org,
         bars=bars,
@@ -134,7 +136,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     panels = [org_panel(org=org, today=today) for org in coordinated_orgs(request).order_by("org_id")]
     context: dict[str, Any] = {
         **admin.site.each_context(request),  # the admin's header: user links, theme toggle
-        "title": "Activity dashboard",
+        "title": gettext("Activity dashboard"),
         "panels": panels,
         "chart_width": CHART_WIDTH,
         "chart_height": CHART_HEIGHT,

@@ -4,30 +4,43 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from activities.models import Organization
 from lib.api.ids import AGG_SNAPSHOT_ID, SUBMITTED_PERIOD_ID
 from lib.timeranges import DateTimeRange
 
+# What a coordinator reads when a period's dates are the wrong way round (the admin form
+# says it on the field; the constraint says it to any other model form).
+PERIOD_ORDER_MESSAGE = _("The period must not end before it starts.")
+
 
 class AggregationSnapshot(models.Model):
     """The count of an organisation's activities in a range, as computed at ``snapshot_at``."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="aggregation_snapshots")
-    range_start = models.DateTimeField()
-    range_end = models.DateTimeField(help_text="Inclusive to the whole second.")
-    activity_count = models.PositiveBigIntegerField(default=0)
-    participant_total = models.PositiveBigIntegerField(default=0)
-    by_activity_type = models.JSONField(default=dict, blank=True)
-    by_status = models.JSONField(default=dict, blank=True)
-    snapshot_at = models.DateTimeField()
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="aggregation_snapshots", verbose_name=_("organisation")
+    )
+    range_start = models.DateTimeField(_("range start"))
+    range_end = models.DateTimeField(_("range end"), help_text=_("Inclusive to the whole second."))
+    activity_count = models.PositiveBigIntegerField(_("activity count"), default=0)
+    participant_total = models.PositiveBigIntegerField(_("participants in total"), default=0)
+    by_activity_type = models.JSONField(_("by activity type"), default=dict, blank=True)
+    by_status = models.JSONField(_("by status"), default=dict, blank=True)
+    snapshot_at = models.DateTimeField(_("counted at"))
 
     class Meta:
         ordering = ["-snapshot_at", "-id"]
+        verbose_name = _("aggregation snapshot")
+        verbose_name_plural = _("aggregation snapshots")
         indexes = [models.Index(fields=["-snapshot_at", "-id"], name="aggsnap_newest_first")]
         permissions = [("reaggregate_aggregationsnapshot", "Can re-aggregate aggregation snapshots")]
         constraints = [
-            models.CheckConstraint(condition=Q(range_start__lte=F("range_end")), name="aggsnap_range_ordered"),
+            models.CheckConstraint(
+                condition=Q(range_start__lte=F("range_end")),
+                name="aggsnap_range_ordered",
+                violation_error_message=_("The range must not end before it starts."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -45,18 +58,26 @@ class AggregationSnapshot(models.Model):
 class SubmittedPeriod(models.Model):
     """A reporting period (inclusive local dates) submitted to Bufdir, its count frozen."""
 
-    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="submitted_periods")
-    period_start = models.DateField()
-    period_end = models.DateField(help_text="Inclusive, in the reporting time zone.")
-    submitted_at = models.DateTimeField()
-    submitted_by = models.CharField(max_length=150)
-    activity_count = models.PositiveBigIntegerField()
+    org = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="submitted_periods", verbose_name=_("organisation")
+    )
+    period_start = models.DateField(_("first day"))
+    period_end = models.DateField(_("last day"), help_text=_("Inclusive, in the reporting time zone."))
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.CharField(_("submitted by"), max_length=150)
+    activity_count = models.PositiveBigIntegerField(_("activity count"), help_text=_("Frozen at submission."))
 
     class Meta:
         ordering = ["-period_end", "-submitted_at", "-id"]
+        verbose_name = _("submitted period")
+        verbose_name_plural = _("submitted periods")
         indexes = [models.Index(fields=["org", "-period_end", "-submitted_at"], name="subperiod_latest")]
         constraints = [
-            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="subperiod_range_ordered"),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")),
+                name="subperiod_range_ordered",
+                violation_error_message=PERIOD_ORDER_MESSAGE,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from api_keys.models import ApiKey
 from api_keys.services import api_key_assign_secret, api_keys_revoke
@@ -23,7 +25,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApiKey]:
         return super().get_queryset(request).prefetch_related("organizations")
 
-    @admin.display(description="organisations")
+    @admin.display(description=_("organisations"))
     def organization_list(self, obj: ApiKey) -> str:
         return ", ".join(org.org_id for org in obj.organizations.all())
 
@@ -36,14 +38,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
         # Only the hash is stored: this message is the one time the key is shown.
         self.message_user(
             request,
-            f"The new API key is {raw} — copy it now, it cannot be shown again.",
+            gettext("The new API key is %(key)s — copy it now, it cannot be shown again.") % {"key": raw},
             messages.WARNING,
         )
 
-    @admin.action(description="Revoke selected API keys")
+    @admin.action(description=_("Revoke selected API keys"))
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         revoked = api_keys_revoke(keys=queryset)
-        self.message_user(request, f"Revoked {revoked} API key(s).", messages.SUCCESS)
+        message = ngettext("Revoked %(count)s API key.", "Revoked %(count)s API keys.", revoked) % {"count": revoked}
+        self.message_user(request, message, messages.SUCCESS)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: last_used_at and the name stay for the record

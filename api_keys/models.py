@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # A key reads "bfd_<prefix>_<secret>": the prefix finds the row, the secret is checked
 # against a SHA-256 hash. The secret has 256 bits of randomness, so a fast hash is
@@ -13,23 +14,31 @@ KEY_PREFIX = "bfd"
 class ApiKey(models.Model):
     """A client's key, valid for writing (and, in read-token mode, reading) its organisations' data."""
 
-    name = models.CharField(max_length=100, help_text="Who or what uses the key, e.g. 'Import job, Oslo office'.")
-    prefix = models.CharField(max_length=16, unique=True, editable=False, help_text="Public part of the key.")
-    key_hash = models.CharField(max_length=64, editable=False, help_text="SHA-256 of the whole key (hex).")
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Who or what uses the key, e.g. 'Import job, Oslo office'.")
+    )
+    prefix = models.CharField(
+        _("prefix"), max_length=16, unique=True, editable=False, help_text=_("Public part of the key.")
+    )
+    key_hash = models.CharField(
+        _("key hash"), max_length=64, editable=False, help_text=_("SHA-256 of the whole key (hex).")
+    )
     organizations = models.ManyToManyField(
         "activities.Organization",
         related_name="api_keys",
-        help_text="The organisations whose data this key may change.",
+        verbose_name=_("organisations"),
+        help_text=_("The organisations whose data this key may change."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set to revoke the key; it stops working at once."
+        _("revoked at"), null=True, blank=True, help_text=_("Set to revoke the key; it stops working at once.")
     )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "API key"
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
 
     def __str__(self) -> str:
         return f"{self.name} ({KEY_PREFIX}_{self.prefix}_…)"

@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "lib.api.cors.ApiCorsMiddleware",
     # Outermost: every error under /api/ and /healthz leaves as problem JSON (lib/api/middleware.py).
     "lib.api.middleware.problem_errors",
+    # Admin in Norwegian (or the user's choice), everything else in English (lib/language.py).
+    "lib.language.language",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -261,7 +263,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Admin and the dashboard speak ADMIN_LANGUAGE (Norwegian bokmål) unless a user picks
+# English in the header; everything else (the APIs, commands, the worker, logs) speaks
+# LANGUAGE_CODE, English (lib/language.py). Our own translations in locale/ (compiled
+# .mo committed); date formats with seconds in lib/formats/.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("nb", "Norsk bokmål"), ("en", "English")]
+ADMIN_LANGUAGE = env_str("ADMIN_LANGUAGE", "nb")
+if ADMIN_LANGUAGE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"ADMIN_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}, got {ADMIN_LANGUAGE!r}")
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["lib.formats"]
+USE_THOUSAND_SEPARATOR = True
 # Django's "current time zone" (admin, forms, templates) is the reporting zone;
 # the API renders every datetime in UTC explicitly (lib/api/fields.py).
 TIME_ZONE = REPORTING_TIME_ZONE

@@ -1,13 +1,23 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from aggregations.dashboard import dashboard
 from lib import health
 from lib.login_limit import admin_login
 
+# "View site" goes to the coordinators' page, not to / (which is no page: a 404).
+admin.site.site_url = reverse_lazy("dashboard")  # type: ignore[assignment]  # a lazy str: urls load first
+admin.site.site_header = _("Bufdir reporting")
+admin.site.site_title = _("Bufdir reporting")
+admin.site.index_title = _("Administration")
+
 urlpatterns = [
     path("admin/dashboard/", dashboard, name="dashboard"),
+    # The language selector in the admin header posts here (lib/language.py).
+    path("admin/language/", set_language, name="set_language"),
     path("admin/login/", admin_login),  # admin's own login, rate limited (before admin.site.urls)
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

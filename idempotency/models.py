@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyKey(models.Model):
@@ -26,7 +27,11 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["owner", "endpoint", "key"], name="idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["owner", "endpoint", "key"],
+                name="idempotency_key_unique",
+                violation_error_message=_("This idempotency key has already been used for this endpoint."),
+            ),
         ]
 
     def __str__(self) -> str:

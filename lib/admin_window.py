@@ -19,10 +19,21 @@ from django.contrib.admin.views.main import ERROR_FLAG
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 
-from lib.timeranges import FIRST_DAY, LAST_DAY, WINDOW, in_window
+from lib.timeranges import FIRST_DAY, LAST_DAY, in_window
 
-OUTSIDE = "outside the supported dates"
+
+def window() -> str:
+    """The supported dates as admin writes them ("01.01.1900 til 31.12.2199")."""
+    return gettext("%(first)s to %(last)s") % {"first": formats.localize(FIRST_DAY), "last": formats.localize(LAST_DAY)}
+
+
+def outside_note(value: str = "") -> str:
+    """ "outside the supported dates, <window>", after ``value`` when one is given."""
+    if value:
+        return gettext("%(value)s is outside the supported dates, %(window)s.") % {"value": value, "window": window()}
+    return gettext("outside the supported dates, %(window)s") % {"window": window()}
 
 
 def shown(value: dt.date | dt.datetime | None) -> str:
@@ -38,7 +49,7 @@ def shown(value: dt.date | dt.datetime | None) -> str:
         text = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     else:
         text = value.isoformat()
-    return f"{text} ({OUTSIDE}, {WINDOW})"
+    return f"{text} ({outside_note()})"
 
 
 def column(name: str, label: str) -> Callable[[Any], str]:

@@ -19,6 +19,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -66,7 +67,12 @@ def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = Non
         if failures(request, username) >= settings.ADMIN_LOGIN_MAX_FAILURES:
             minutes = max(1, settings.ADMIN_LOGIN_WINDOW_SECONDS // 60)
             return HttpResponse(
-                f"Too many failed login attempts. Try again in {minutes} minutes.",
+                ngettext(
+                    "Too many failed login attempts. Try again in %(minutes)s minute.",
+                    "Too many failed login attempts. Try again in %(minutes)s minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
                 status=429,
                 content_type="text/plain; charset=utf-8",
                 headers={"Retry-After": str(settings.ADMIN_LOGIN_WINDOW_SECONDS)},

@@ -6,6 +6,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from activities.admin_scope import OrgScopedAdminMixin
 from lib.admin_lists import EstimatedCountPaginator
@@ -46,8 +49,17 @@ class CountSnapshotAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.ModelA
     def has_refresh_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("record_counts.refresh_countsnapshot")
 
-    @admin.action(description="Refresh selected (exact recount)", permissions=["refresh"])
+    @admin.action(description=_("Refresh selected (exact recount)"), permissions=["refresh"])
     def refresh_selected(self, request: HttpRequest, queryset: QuerySet[CountSnapshot]) -> None:
         checked, changed, failed = count_snapshots_refresh(snapshots=queryset)
         level = messages.ERROR if failed else messages.SUCCESS
-        self.message_user(request, f"Refreshed {checked} count snapshot(s): {changed} changed, {failed} failed.", level)
+        message = ngettext(
+            "Refreshed %(checked)s count snapshot: %(changed)s changed, %(failed)s failed.",
+            "Refreshed %(checked)s count snapshots: %(changed)s changed, %(failed)s failed.",
+            checked,
+        ) % {
+            "checked": formats.number_format(checked),
+            "changed": formats.number_format(changed),
+            "failed": formats.number_format(failed),
+        }
+        self.message_user(request, message, level)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecordCountsConfig(AppConfig):
     name = "record_counts"
-    verbose_name = "Period record counts"
+    verbose_name = _("Period record counts")
 
     def ready(self) -> None:
         from activities import events

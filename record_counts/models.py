@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from activities.models import Organization
 from lib.api.ids import COUNT_SNAPSHOT_ID
@@ -26,20 +27,32 @@ class CountSnapshot(models.Model):
     and the instant it was taken (``record_counts.selectors.with_live_counts``).
     """
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="count_snapshots")
-    range_start = models.DateTimeField()
-    range_end = models.DateTimeField(help_text="Inclusive to the whole second.")
-    record_count = models.BigIntegerField(default=0)
-    snapshot_at = models.DateTimeField()
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="count_snapshots", verbose_name=_("organisation")
+    )
+    range_start = models.DateTimeField(_("range start"))
+    range_end = models.DateTimeField(_("range end"), help_text=_("Inclusive to the whole second."))
+    record_count = models.BigIntegerField(_("record count"), default=0)
+    snapshot_at = models.DateTimeField(_("counted at"))
 
     objects = CountSnapshotQuerySet.as_manager()
 
     class Meta:
         ordering = ["-snapshot_at", "-id"]
+        verbose_name = _("count snapshot")
+        verbose_name_plural = _("count snapshots")
         permissions = [("refresh_countsnapshot", "Can refresh count snapshots")]
         constraints = [
-            models.UniqueConstraint(fields=["org", "range_start", "range_end"], name="countsnap_unique_range"),
-            models.CheckConstraint(condition=Q(range_start__lte=F("range_end")), name="countsnap_range_ordered"),
+            models.UniqueConstraint(
+                fields=["org", "range_start", "range_end"],
+                name="countsnap_unique_range",
+                violation_error_message=_("This organisation already has a count snapshot of this range."),
+            ),
+            models.CheckConstraint(
+                condition=Q(range_start__lte=F("range_end")),
+                name="countsnap_range_ordered",
+                violation_error_message=_("The range must not end before it starts."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -189,7 +189,10 @@ def main() -> int:
 
             driver.get(url + "/admin/dashboard/")
             WebDriverWait(driver, 10).until(
-                lambda d: all(e.text == "(live)" for e in d.find_elements(By.CSS_SELECTOR, "[data-live-state]"))
+                lambda d: all(
+                    e.text == e.get_attribute("data-text-live")  # "(live)" in the page's language
+                    for e in d.find_elements(By.CSS_SELECTOR, "[data-live-state]")
+                )
             )
             shot("dashboard.png")
         finally:

@@ -9,6 +9,16 @@
   var MIN_DELAY = 2000;
   var MAX_DELAY = 30000;
 
+  // Numbers as the page's language writes them (1 234 in Norwegian); state texts from
+  // the page (translated there), English when a page gives none.
+  var lang = document.documentElement.lang || undefined;
+  function formatCount(n) {
+    try { return n.toLocaleString(lang); } catch (e) { return String(n); }
+  }
+  function stateText(state, name, fallback) {
+    return (state && state.getAttribute("data-text-" + name)) || fallback;
+  }
+
   function watch(el) {
     var state = el.parentElement.querySelector("[data-live-state]");
     var url = el.getAttribute("data-stream");
@@ -20,15 +30,15 @@
         try {
           var data = JSON.parse(event.data);
           if (typeof data.record_count === "number") {
-            el.textContent = String(data.record_count);
+            el.textContent = formatCount(data.record_count);
             el.setAttribute("data-updated", data.timestamp || "");
-            if (state) state.textContent = "(live)";
+            if (state) state.textContent = stateText(state, "live", "(live)");
             delay = MIN_DELAY;
           }
         } catch (e) { /* ignore keep-alives and malformed data */ }
       };
       source.onerror = function () {
-        if (state) state.textContent = "(reconnecting…)";
+        if (state) state.textContent = stateText(state, "reconnecting", "(reconnecting…)");
         if (source.readyState === EventSource.CLOSED) {
           setTimeout(connect, delay);
           delay = Math.min(delay * 2, MAX_DELAY);

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -35,6 +36,19 @@ def upload(client, content: str | bytes, name: str = "activities.csv", **fields)
         return response
     run_queued_jobs()
     return client.get(response["Location"])
+
+
+@pytest.fixture
+def client_for(client_for):  # type: ignore[no-untyped-def]
+    """This module's pages are asserted in English: read as a user who picked English in
+    the admin header (Norwegian is the default)."""
+
+    def make(user):  # type: ignore[no-untyped-def]
+        client = client_for(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ def test_chart_renders_and_live_number_follows_the_api(server, browser, coordina
 
     live = panels[0].find_element(By.CSS_SELECTOR, "[data-live-count]")
     state = panels[0].find_element(By.CSS_SELECTOR, "[data-live-state]")
-    WebDriverWait(browser, 10).until(lambda d: state.text == "(live)", f"stream state: {state.text}")
+    WebDriverWait(browser, 10).until(lambda d: state.text == "(direkte)", f"stream state: {state.text}")  # "(live)"
     assert live.text == "4"
 
     response = httpx.post(

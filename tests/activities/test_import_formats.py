@@ -9,6 +9,7 @@ import io
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -63,7 +64,11 @@ def upload(client, name: str, content: bytes, **fields):
 
 @pytest.fixture
 def admin_(admin_user, client_for, org, other_org):
-    return client_for(admin_user)
+    client = client_for(admin_user)
+    # Django's own form errors asserted below are English: read admin in English, as a
+    # user who picked English in the header does (Norwegian is the default).
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 LOCATION = "Kåre's hus; Ærøy, Å"  # both separators inside a quoted value, and æøå

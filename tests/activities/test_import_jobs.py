@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -47,6 +48,19 @@ def progress(client, job: ImportJob) -> dict:
     response = client.get(reverse("admin:activities_importjob_progress", args=[job.pk]))
     assert response.status_code == 200
     return response.json()
+
+
+@pytest.fixture
+def client_for(client_for):  # type: ignore[no-untyped-def]
+    """This module's pages are asserted in English: read as a user who picked English in
+    the admin header (Norwegian is the default)."""
+
+    def make(user):  # type: ignore[no-untyped-def]
+        client = client_for(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -31,7 +31,8 @@ def test_reaggregate_action_recounts_and_says_how_many_changed(coordinator_clien
     response = coordinator_client.post(
         url, {"action": "reaggregate_selected", "_selected_action": [data["mine"].pk]}, follow=True
     )
-    assert "Re-aggregated 1 snapshot(s): 1 changed, 0 failed." in response.content.decode()
+    # "Re-aggregated 1 snapshot: 1 changed, 0 failed."
+    assert "Talte 1 øyeblikksbilde på nytt: 1 endret, 0 feilet." in response.content.decode()
     data["mine"].refresh_from_db()
     assert data["mine"].activity_count == 1
 
@@ -48,7 +49,8 @@ def test_refresh_action_repairs_a_count_snapshot(coordinator_client, data):
     response = coordinator_client.post(
         url, {"action": "refresh_selected", "_selected_action": [data["my_count"].pk]}, follow=True
     )
-    assert "Refreshed 1 count snapshot(s): 1 changed, 0 failed." in response.content.decode()
+    # "Refreshed 1 count snapshot: 1 changed, 0 failed."
+    assert "Oppdaterte 1 telling: 1 endret, 0 feilet." in response.content.decode()
     assert CountSnapshot.objects.get(pk=data["my_count"].pk).record_count == 1  # the stored figure, repaired
 
 

@@ -44,7 +44,7 @@ def test_later_changes_show_as_drift_not_as_a_new_count(coordinator_client, org,
     period.refresh_from_db()
     assert period.activity_count == 1
     listing = coordinator_client.get(reverse("admin:aggregations_submittedperiod_changelist")).content.decode()
-    assert "DRIFTED +1" in listing
+    assert "(AVVIK +1 siden levering)" in listing  # "DRIFTED +1 since submission"
 
 
 def test_a_submitted_period_cannot_be_edited_or_deleted_by_a_coordinator(coordinator_client, org):
@@ -66,7 +66,7 @@ def test_overlapping_periods_are_refused(coordinator_client, org, start, end):
     submit(coordinator_client, org, "2026-02-01", "2026-02-28")
     response = submit(coordinator_client, org, start, end)
     assert response.status_code == 200
-    assert "Overlaps" in response.content.decode()
+    assert "Overlapper" in response.content.decode()  # "Overlaps"
     assert SubmittedPeriod.objects.count() == 1
     with pytest.raises(PeriodOverlap):
         period_submit(
@@ -113,8 +113,8 @@ def test_drift_column_costs_one_count_per_organisation_not_per_row(
     make_activity(org, "2025-03-10T12:00:00Z")  # after submission: drift in March only
     with CaptureQueriesContext(connection) as queries:
         html = client_for(admin_user).get(reverse("admin:aggregations_submittedperiod_changelist")).content.decode()
-    assert html.count("DRIFTED +1") == 1
-    assert html.count("(no drift)") == 8
+    assert html.count("AVVIK +1") == 1  # "DRIFTED +1"
+    assert html.count("(uten avvik)") == 8  # "(no drift)"
     counts = [q["sql"] for q in queries.captured_queries if 'FROM "activities_activity" ' in q["sql"]]
     assert len(counts) == 2  # one per organisation on the page, not nine
 

@@ -87,9 +87,10 @@ def test_admin_add_shows_the_key_once(superuser_client, org):
     )
     assert response.status_code == 200
     key = ApiKey.objects.get()
-    shown = [str(m) for m in response.context["messages"] if "The new API key is" in str(m)]
+    # "The new API key is ...", in Norwegian
+    shown = [str(m) for m in response.context["messages"] if "Den nye API-nøkkelen er" in str(m)]
     assert len(shown) == 1
-    raw = shown[0].split("The new API key is ")[1].split(" ")[0]
+    raw = shown[0].split("Den nye API-nøkkelen er ")[1].split(" ")[0]
     assert api_key_check(raw_key=raw) == key
     change_page = superuser_client.get(f"/admin/api_keys/apikey/{key.pk}/change/")
     assert raw not in change_page.content.decode()
