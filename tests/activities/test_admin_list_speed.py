@@ -64,7 +64,7 @@ def test_activity_list_reads_the_estimate_not_a_full_count(admin_user, client_fo
     assert any("reltuples" in s for s in sqls)
     # session, user, organisation filter, estimate, the page's rows, first/last date
     assert len(sqls) == 6, "\n".join(sqls)
-    assert "300 activities" in response.content.decode()  # ANALYZE counted 300 rows exactly
+    assert "300 aktiviteter" in response.content.decode()  # "300 activities"  # ANALYZE counted 300 rows exactly
     assert not [s for s in sqls if "DISTINCT" in s]  # filters cached; years from first/last
     page = next(s for s in sqls if s.startswith('SELECT "activities_activity"."id"'))
     assert page.endswith('ORDER BY "activities_activity"."id" DESC LIMIT 100')  # the pk index, no sort
@@ -77,7 +77,7 @@ def test_a_filtered_activity_list_is_counted_exactly(admin_user, client_for, org
     sqls = [q["sql"] for q in ctx.captured_queries]
     assert [s for s in sqls if s.startswith('SELECT COUNT(*) AS "__count" FROM "activities_activity" WHERE')]
     assert not any("reltuples" in s for s in sqls)
-    assert "200 activities" in response.content.decode()
+    assert "200 aktiviteter" in response.content.decode()  # "200 activities"
     page = next(s for s in sqls if s.startswith('SELECT "activities_activity"."id"'))
     assert 'ORDER BY "activities_activity"."recorded_at" DESC' in page  # the covering index's order
 
@@ -110,7 +110,7 @@ def test_off_postgres_or_small_tables_are_counted_exactly(admin_user, client_for
         response = client_for(admin_user).get(LIST)
     sqls = [q["sql"] for q in ctx.captured_queries]
     assert [s for s in sqls if unfiltered_count("activities_activity").match(s)]  # 300 < 100,000
-    assert "300 activities" in response.content.decode()
+    assert "300 aktiviteter" in response.content.decode()  # "300 activities"
 
 
 def test_date_hierarchy_lists_every_year_from_first_to_last_without_distinct(admin_user, client_for, org, many):
