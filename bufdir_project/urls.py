@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("", include("aggregations.urls")),
     path("", include("record_counts.urls")),
+    path("", include("reports.urls")),
 ]
 
 handler400 = "lib.api.exceptions.handler400"
