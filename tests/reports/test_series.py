@@ -140,3 +140,12 @@ def test_comparison_groups_line_up_with_the_reports(series, org, make_activity):
 def test_a_slash_after_series_answers_the_same(api, org):
     response = api.get("/api/v1/reports/series/", {"org_id": org.org_id, "start": "2026-01-01", "end": "2026-01-31"})
     assert response.status_code == 200
+
+
+def test_one_counting_query_per_series(api, org, make_activity, django_assert_num_queries):
+    make_activity(org, "2026-01-10T12:00:00Z")
+    params = {"org_id": org.org_id, "start": "2026-01-01", "end": "2026-12-31", "group_by": "activity_type,status"}
+    with django_assert_num_queries(2):  # the organisation, the buckets
+        assert api.get("/api/v1/reports/series", params).status_code == 200
+    with django_assert_num_queries(3):  # and the comparison's buckets
+        assert api.get("/api/v1/reports/series", {**params, "compare": "previous_year"}).status_code == 200
