@@ -23,6 +23,10 @@ class Bar:
     height: float
     comparison: bool
 
+    @property
+    def center(self) -> float:
+        return self.x + self.width / 2
+
 
 @dataclass(frozen=True)
 class Tick:

@@ -129,3 +129,21 @@ def test_superusers_open_every_report_and_reach_it_from_home_and_the_organisatio
 def test_the_page_needs_a_staff_login(client, org):
     response = client.get(PAGE.format(org.org_id))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_chart_has_round_ticks_and_bars_in_proportion(org, make_activity):
+    from lib.timeranges import local_dates_range
+    from reports.chart import report_chart
+    from reports.series import report_series
+
+    for day in range(1, 20):
+        make_activity(org, f"2026-01-{day:02d}T12:00:00Z")
+    make_activity(org, "2026-02-02T12:00:00Z")
+    report = report_series(org=org, time_range=local_dates_range(dt.date(2026, 1, 1), dt.date(2026, 3, 31)))
+    chart = report_chart(report)
+    assert [t.value for t in chart.ticks] == [0, 5, 10, 15, 20]
+    january, february, march = chart.bars
+    assert (january.count, february.count, march.count) == (19, 1, 0)
+    assert january.height == pytest.approx(february.height * 19)
+    assert march.height == 0 and january.y + january.height == chart.bottom_y
+    assert [label.text for label in chart.labels] == ["2026-01", "2026-02", "2026-03"]
