@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from activities.counting import Tally
-from lib.timeranges import isoformat_z
+from lib.timeranges import isoformat_z, reporting_zone
 from reports.series import Report, Series
 
 
@@ -86,8 +86,6 @@ def table_rows(report: Report) -> list[list[Any]]:
 
 def file_stem(report: Report) -> str:
     """``report-org-bufdir-42-2026-01-01-to-2026-12-31-month``: organisation, local dates, interval."""
-    from lib.timeranges import reporting_zone
-
     zone = reporting_zone()
 
     def day(value: dt.datetime) -> str:

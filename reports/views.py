@@ -25,7 +25,7 @@ from reports.series import TooManyBuckets, report_series
 TAG = "reports"
 
 
-class FirstRenderer(BaseContentNegotiation):
+class JsonNegotiation(BaseContentNegotiation):
     """JSON for every answer, errors included: the view picks CSV or XLSX itself from
     ``format`` and ``Accept``, so that DRF's own ``?format=`` handling (a 404 for an
     unknown one) never runs and an error is always problem JSON."""
@@ -51,7 +51,7 @@ def chosen_format(request: Request, given: str | None) -> str:
 class ReportSeriesView(APIView):
     """GET /api/v1/reports/series: an organisation's activities per local calendar bucket."""
 
-    content_negotiation_class = FirstRenderer
+    content_negotiation_class = JsonNegotiation
 
     def get_throttles(self) -> list[BaseThrottle]:
         return [*super().get_throttles(), CountingThrottle()]  # a counting query per request
