@@ -7,9 +7,11 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import formats
+from django.utils.html import format_html
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from activities import fields, services
 from activities.admin_import import import_view
@@ -24,9 +26,14 @@ EDITABLE = ("org", "activity_type", "recorded_at", "participant_count", "locatio
 
 @admin.register(Organization)
 class OrganizationAdmin(ScopedOrganizationAdminMixin, admin.ModelAdmin):
-    list_display = ["org_id", "name"]
+    list_display = ["org_id", "name", "report_link"]
     search_fields = ["org_id", "name"]
     filter_horizontal = ["coordinators"]
+
+    @admin.display(description=_("Report"))
+    def report_link(self, obj: Organization) -> str:
+        # By URL name: the report page lives in the reports app, above this one.
+        return format_html('<a href="{}">{}</a>', reverse("org-report", args=[obj.org_id]), gettext("Open report"))
 
 
 class ActivityForm(ModelForm):

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "record_counts",
     "api_keys",
     "idempotency",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from aggregations.dashboard import dashboard
 from lib import health
 from lib.login_limit import admin_login
+from reports.admin_views import report_index, report_page
 
 # "View site" goes to the coordinators' page, not to / (which is no page: a 404).
 admin.site.site_url = reverse_lazy("dashboard")  # type: ignore[assignment]  # a lazy str: urls load first
@@ -16,6 +17,8 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("admin/dashboard/", dashboard, name="dashboard"),
+    path("admin/reports/", report_index, name="reports"),
+    path("admin/reports/<str:org_id>/", report_page, name="org-report"),
     # The language selector in the admin header posts here (lib/language.py).
     path("admin/language/", set_language, name="set_language"),
     path("admin/login/", admin_login),  # admin's own login, rate limited (before admin.site.urls)
@@ -27,6 +30,7 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("", include("aggregations.urls")),
     path("", include("record_counts.urls")),
+    path("", include("reports.urls")),
 ]
 
 handler400 = "lib.api.exceptions.handler400"

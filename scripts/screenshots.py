@@ -59,6 +59,11 @@ BIG_ROWS = "".join(
 )
 
 
+# The report page's screenshot: this grant year by month and type, against last year.
+REPORT_ORG = "org-bufdir-42"
+REPORT_QUERY = "preset=this_year&interval=month&group_1=activity_type&compare=previous_year"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -195,6 +200,9 @@ def main() -> int:
                 )
             )
             shot("dashboard.png")
+
+            driver.get(url + f"/admin/reports/{REPORT_ORG}/?{REPORT_QUERY}")
+            shot("report.png")
         finally:
             if driver is not None:
                 driver.quit()

@@ -45,6 +45,8 @@ DESCRIPTIONS = {
 # Creating or re-counting a snapshot runs a count query and is throttled.
 COUNTING_PATHS = ("/api/v1/bufdir-aggregations/", "/api/v1/period-record-counts/")
 
+REPORT_PATHS = ("/api/v1/reports/",)
+
 STREAM_PATH = "/api/v1/period-record-counts/stream"
 
 
@@ -74,6 +76,8 @@ def _error_codes(path: str, method: str, operation: dict[str, Any]) -> list[str]
         and not path.startswith("/api/v1/bufdir-aggregations/activities")
     ):
         codes.append("429")
+    if path.startswith(REPORT_PATHS):
+        codes.append("429")  # every report runs a counting query
     if method == "put" and path.startswith("/api/v1/period-record-counts/{"):
         codes.append("409")
     return codes

@@ -256,6 +256,41 @@ def test_python_client_drives_every_operation(server, schema, package):
     assert refused.status_code == 400
     assert isinstance(refused.parsed, m.Problem)
 
+    # Reports: the monthly series of the quarter, grouped, and its CSV export.
+    report = call(
+        "getReportSeries",
+        org_id=org.org_id,
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 3, 31),
+        interval=m.GetReportSeriesInterval.MONTH,
+        group_by="activity_type",
+        compare=m.GetReportSeriesCompare.PREVIOUS_YEAR,
+    )
+    assert report.status_code == 200
+    assert isinstance(report.parsed, m.ReportSeries)
+    assert [b.period for b in report.parsed.buckets] == ["2026-01", "2026-02", "2026-03"]
+    assert report.parsed.total.activity_count == 2
+    assert report.parsed.buckets[0].start == dt.datetime(2025, 12, 31, 23, tzinfo=UTC)
+    assert report.parsed.total.groups.additional_properties == {"family_guidance": 1, "peer_support": 1}
+    assert report.parsed.comparison.total.activity_count == 0
+    # A generated client parses the JSON answer only: a file is fetched with the
+    # operation's own request and read as bytes (docs/reports.md).
+    request = call.module("getReportSeries")._get_kwargs(
+        org_id=org.org_id, start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31), format_=m.GetReportSeriesFormat.CSV
+    )
+    exported = call.client.get_httpx_client().request(**request)
+    assert exported.status_code == 200
+    assert exported.text.startswith("period,start,end,activity_count,participant_total\r\n")
+    too_many = call(
+        "getReportSeries",
+        org_id=org.org_id,
+        start=dt.date(2020, 1, 1),
+        end=dt.date(2026, 1, 1),
+        interval=m.GetReportSeriesInterval.DAY,
+    )
+    assert too_many.status_code == 400
+    assert isinstance(too_many.parsed, m.Problem)
+
     deleted = call("deleteActivity", second_id)
     assert deleted.status_code == 200
     assert (deleted.parsed.deleted, deleted.parsed.id) == (True, second_id)
