@@ -93,6 +93,7 @@ def _wait_for_page(browser):  # type: ignore[no-untyped-def]
 
 
 def test_a_coordinator_reads_the_admin_in_norwegian_and_can_switch_to_english(server, browser, coordinator_data):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -148,9 +149,11 @@ def test_a_coordinator_reads_the_admin_in_norwegian_and_can_switch_to_english(se
     browser.get(server.url + "/admin/aggregations/aggregationsnapshot/")
     _wait_for_page(browser)
     browser.find_element(By.CSS_SELECTOR, "#language-form button[value=en]").click()
-    WebDriverWait(browser, 10).until(
+    # The old page's elements go stale as the new one loads: look again until it is there.
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "the page did not turn English"
     )
+    _wait_for_page(browser)
     assert browser.current_url == server.url + "/admin/aggregations/aggregationsnapshot/"
     row = browser.find_element(By.CSS_SELECTOR, "#result_list tbody tr").text
     assert "2026-12-31 23:59:59" in row
