@@ -1,6 +1,7 @@
 """The coordinators' dashboard: per organisation, activities per month and a live count.
 
-The chart is SVG drawn on the server (no chart library, no CDN); the current period's
+The chart is the report code's (reports.series, reports.chart): SVG drawn on the server
+with axes, month labels and values (no chart library, no CDN); the current period's
 count updates live through the period-record-counts stream (EventSource).
 """
 
@@ -18,32 +19,23 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from activities.admin_scope import coordinated_orgs
-from activities.counting import live_counts, tally_buckets
+from activities.counting import live_counts
 from activities.models import Organization
 from aggregations.models import SubmittedPeriod
 from aggregations.selectors import last_submitted_period
 from lib.admin_window import outside_note
-from lib.timeranges import RangeError, check_date, isoformat_z, local_dates_range
+from lib.timeranges import DateTimeRange, RangeError, check_date, isoformat_z, local_dates_range, reporting_zone
+from reports.chart import Chart, report_chart
+from reports.series import Report, report_series
 
 STREAM_URL = "/api/v1/period-record-counts/stream"
 MONTHS = 24
-CHART_WIDTH, CHART_HEIGHT, BAR_GAP = 720, 180, 4
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    count: int
-    x: float
-    y: float
-    width: float
-    height: float
 
 
 @dataclass(frozen=True)
 class OrgPanel:
     org: Organization
-    bars: list[Bar]
+    chart: Chart  # the last 24 months, from the report code (reports.series / reports.chart)
     max_count: int
     period_start: dt.date | None
     period_end: dt.date | None
@@ -54,41 +46,28 @@ class OrgPanel:
     problem: str = ""  # why there is no current period (a stored period outside the window)
 
 
-def _month_starts(today: dt.date) -> list[dt.date]:
+def last_months(today: dt.date) -> DateTimeRange:
+    """The 24 local calendar months up to and including this one."""
     first = today.replace(day=1)
-    months = []
-    for _ in range(MONTHS):
-        months.append(first)
+    for _ in range(MONTHS - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    return months[::-1]
+    next_month = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return local_dates_range(first, next_month - dt.timedelta(days=1))
+
+
+def monthly_report(*, org: Organization, today: dt.date) -> Report:
+    """Activities per local calendar month for the last 24 months: the report of those
+    months (one grouped query), so the dashboard and the report page never disagree."""
+    return report_series(org=org, time_range=last_months(today), interval="month")
 
 
 def monthly_counts(*, org: Organization, today: dt.date) -> list[tuple[dt.date, int]]:
-    """Activities per local calendar month for the last 24 months; one grouped query."""
-    months = _month_starts(today)
-    next_month = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    time_range = local_dates_range(months[0], next_month - dt.timedelta(days=1))
-    found = tally_buckets(org=org, time_range=time_range, interval="month")
-    return [(month, found[month].activity_count if month in found else 0) for month in months]
-
-
-def _bars(counts: list[tuple[dt.date, int]]) -> tuple[list[Bar], int]:
-    peak = max((n for _, n in counts), default=0) or 1
-    width = CHART_WIDTH / len(counts)
-    bars = []
-    for i, (month, n) in enumerate(counts):
-        height = (CHART_HEIGHT - 20) * n / peak
-        bars.append(
-            Bar(
-                label=month.strftime("%Y-%m"),
-                count=n,
-                x=i * width + BAR_GAP / 2,
-                y=CHART_HEIGHT - height,
-                width=width - BAR_GAP,
-                height=height,
-            )
-        )
-    return bars, peak
+    """(first day of the month, count) for the last 24 months."""
+    zone = reporting_zone()
+    return [
+        (b.start.astimezone(zone).date(), b.tally.activity_count)
+        for b in monthly_report(org=org, today=today).series.buckets
+    ]
 
 
 def current_period(*, org: Organization, today: dt.date) -> tuple[dt.date, dt.date, SubmittedPeriod | None]:
@@ -106,7 +85,9 @@ def current_period(*, org: Organization, today: dt.date) -> tuple[dt.date, dt.da
 
 
 def org_panel(*, org: Organization, today: dt.date) -> OrgPanel:
-    bars, peak = _bars(monthly_counts(org=org, today=today))
+    months = monthly_report(org=org, today=today)
+    chart = report_chart(months)
+    peak = max((b.tally.activity_count for b in months.series.buckets), default=0)
     try:
         start, end, last = current_period(org=org, today=today)
         time_range = local_dates_range(start, end)
@@ -115,11 +96,11 @@ def org_panel(*, org: Organization, today: dt.date) -> OrgPanel:
         problem = gettext(
             "The last submitted period ends %(outside)s: there is no current period. Delete or correct that period."
         ) % {"outside": outside_note()}
-        return OrgPanel(org=org, bars=bars, max_count=peak, period_start=None, period_end=None, stream_start="",
+        return OrgPanel(org=org, chart=chart, max_count=peak, period_start=None, period_end=None, stream_start="",
                         stream_end="", current_count=None, last_submitted=last, problem=problem)  # fmt: skip
     return OrgPanel(
         org=org,
-        bars=bars,
+        chart=chart,
         max_count=peak,
         period_start=start,
         period_end=end,
@@ -138,8 +119,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         **admin.site.each_context(request),  # the admin's header: user links, theme toggle
         "title": gettext("Activity dashboard"),
         "panels": panels,
-        "chart_width": CHART_WIDTH,
-        "chart_height": CHART_HEIGHT,
         "stream_url": STREAM_URL,
     }
     return render(request, "admin/dashboard.html", context)

@@ -57,7 +57,8 @@ def test_dashboard_draws_a_bar_per_month_and_the_current_count(admin_user, clien
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('class="bar"') == 24
-    assert 'data-month="2026-11" data-count="2"' in html
+    assert 'data-period="2026-11" data-count="2"' in html
+    assert ">2</text>" in html  # the value over November's bar, readable without hovering
     assert ">2</span>" in html  # the current period's count, before the stream takes over
     assert "/api/v1/period-record-counts/stream?org_id=org-bufdir-42" in html
     assert "http://" not in html.replace("http://www.w3.org", "")  # no CDN or external asset

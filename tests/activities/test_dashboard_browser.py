@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
-import shutil
 import threading
 from collections.abc import Iterator
 
@@ -18,16 +17,11 @@ from django.utils import timezone
 from activities import services
 from activities.coordinators import ensure_coordinators_group
 from activities.models import Organization
+from tests.browser import ADMIN_SERVER_ENV, chrome, needs_chromium
 from tests.record_counts.server import DaphneServer
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
 pytestmark = [
-    pytest.mark.skipif(
-        not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-        reason="needs Debian chromium and chromium-driver (.ci/run installs them)",
-    ),
+    needs_chromium,
     pytest.mark.django_db(transaction=True),  # the server, another process, reads the data
 ]
 PASSWORD = "browser-test-password-1"
@@ -35,24 +29,14 @@ PASSWORD = "browser-test-password-1"
 
 @pytest.fixture
 def server() -> Iterator[DaphneServer]:
-    # Plain HTTP on loopback: the session cookie must not be Secure-only. Static files
-    # (the dashboard's script, admin CSS) from the apps, as tests do not collectstatic.
-    server = DaphneServer(env={"SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0", "WHITENOISE_USE_FINDERS": "1"})
+    server = DaphneServer(env=ADMIN_SERVER_ENV)
     yield server
     server.stop()
 
 
 @pytest.fixture
 def browser():  # type: ignore[no-untyped-def]
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = chrome()
     yield driver
     driver.quit()
 
@@ -110,13 +94,17 @@ def test_chart_renders_and_live_number_follows_the_api(server, browser, coordina
     )
     panels = browser.find_elements(By.CSS_SELECTOR, "section.panel")
     assert [p.get_attribute("data-org") for p in panels] == ["org-browser"]  # not the other org
-    bars = panels[0].find_elements(By.CSS_SELECTOR, "svg.chart rect.bar")
+    bars = panels[0].find_elements(By.CSS_SELECTOR, "svg.report-chart rect.bar[data-period]")
     assert len(bars) == 24
     drawn = [b for b in bars if b.size["height"] > 0]  # laid out by the browser, not just in the HTML
     assert 1 <= len(drawn) <= 3
     assert sum(int(b.get_attribute("data-count")) for b in bars) == 4
-    labels = [t for t in panels[0].find_elements(By.CSS_SELECTOR, "svg.chart text") if t.is_displayed()]
-    assert labels and labels[0].text == _first_month_label()
+    # Month labels along the x axis (the first is the first month), and values on the
+    # y axis and over the bars, readable without hovering.
+    texts = [t.text for t in panels[0].find_elements(By.CSS_SELECTOR, "svg.report-chart text") if t.is_displayed()]
+    months = [t for t in texts if len(t) == 7 and t[4] == "-"]
+    assert months and months[0] == _first_month_label()
+    assert "0" in texts  # the y axis starts at 0
 
     live = panels[0].find_element(By.CSS_SELECTOR, "[data-live-count]")
     state = panels[0].find_element(By.CSS_SELECTOR, "[data-live-state]")

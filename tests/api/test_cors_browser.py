@@ -10,23 +10,17 @@ from __future__ import annotations
 
 import http.server
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 
 import pytest
 
 from activities.models import Activity, Organization
+from tests.browser import chrome, needs_chromium
 from tests.record_counts.server import DaphneServer
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
 pytestmark = [
-    pytest.mark.skipif(
-        not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-        reason="needs Debian chromium and chromium-driver (.ci/run installs them)",
-    ),
+    needs_chromium,
     pytest.mark.django_db(transaction=True),  # the server, another process, reads the data
 ]
 QUERY = "org_id=org-cors&start=2026-01-01T00:00:00Z&end=2026-12-31T23:59:59Z"
@@ -67,15 +61,7 @@ def server(page_origins) -> Iterator[DaphneServer]:
 
 @pytest.fixture
 def browser():  # type: ignore[no-untyped-def]
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = chrome(args=())
     driver.set_script_timeout(15)
     yield driver
     driver.quit()

@@ -4,7 +4,6 @@ another host: no CDN, no web fonts (the service runs without internet)."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -14,11 +13,10 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from tests.browser import chrome, needs_chromium
 from tests.record_counts.server import DaphneServer
 
 PAGES = ["/api/docs/", "/api/redoc/"]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 class _References(HTMLParser):
@@ -61,24 +59,15 @@ def server() -> Iterator[DaphneServer]:
     server.stop()
 
 
-@pytest.mark.skipif(
-    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-    reason="needs Debian chromium and chromium-driver (.ci/run installs them)",
-)
+@needs_chromium
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("path", "rendered"), [("/api/redoc/", ".api-content"), ("/api/docs/", ".opblock")])
 def test_docs_page_renders_in_a_browser_from_our_own_origin_only(server, path, rendered):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # the network, as DevTools sees it
-    browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    # The network, as DevTools sees it.
+    browser = chrome(args=(), capabilities={"goog:loggingPrefs": {"performance": "ALL"}})
     try:
         browser.get(server.url + path)
         WebDriverWait(browser, 20).until(

@@ -6,7 +6,7 @@ docs/screenshots/admin-nb.png (docs/coordinators.md, "Language")."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -17,17 +17,13 @@ from activities import services
 from activities.coordinators import ensure_coordinators_group
 from activities.models import Organization
 from aggregations.models import AggregationSnapshot
+from tests.browser import ADMIN_SERVER_ENV, chrome, needs_chromium
 from tests.record_counts.server import DaphneServer
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SCREENSHOT = settings.BASE_DIR / "docs" / "screenshots" / "admin-nb.png"
 
 pytestmark = [
-    pytest.mark.skipif(
-        not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-        reason="needs Debian chromium and chromium-driver (.ci/run installs them)",
-    ),
+    needs_chromium,
     pytest.mark.django_db(transaction=True),  # the server, another process, reads the data
 ]
 PASSWORD = "norsk-browser-password-1"
@@ -36,24 +32,16 @@ UTC = dt.UTC
 
 @pytest.fixture
 def server() -> Iterator[DaphneServer]:
-    server = DaphneServer(env={"SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0", "WHITENOISE_USE_FINDERS": "1"})
+    server = DaphneServer(env=ADMIN_SERVER_ENV)
     yield server
     server.stop()
 
 
 @pytest.fixture
 def browser():  # type: ignore[no-untyped-def]
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
     # An English browser (Chromium's default Accept-Language is en-US): the admin is
     # Norwegian all the same until the user picks English.
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=en-US"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = chrome(["--lang=en-US"])
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
     )
@@ -92,7 +80,9 @@ def _wait_for_page(browser):  # type: ignore[no-untyped-def]
     WebDriverWait(browser, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
-def test_a_coordinator_reads_the_admin_in_norwegian_and_can_switch_to_english(server, browser, coordinator_data):
+def test_a_coordinator_reads_the_admin_in_norwegian_and_can_switch_to_english(
+    server, browser, coordinator_data, tmp_path
+):
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -124,7 +114,10 @@ def test_a_coordinator_reads_the_admin_in_norwegian_and_can_switch_to_english(se
     assert "01.12.2026 12:13:05" in row
     headings = browser.find_element(By.CSS_SELECTOR, "#result_list thead").text.lower()
     assert "antall aktiviteter" in headings and "til" in headings
-    browser.save_screenshot(str(SCREENSHOT))
+    # docs/screenshots/admin-nb.png is this page: UPDATE_SCREENSHOTS=1 retakes it there.
+    shot = SCREENSHOT if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path / SCREENSHOT.name
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
 
     # A change form with date and time inputs: Norwegian values with seconds, and no
     # "you are 1 hour behind server time" from a browser in Norway's time zone.

@@ -5,25 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 
 import httpx
 import pytest
 
 from tests.activities.test_dashboard_browser import (  # the same server, browser and data
-    CHROMEDRIVER,
-    CHROMIUM,
     PASSWORD,
     browser,  # noqa: F401 (a fixture)
     coordinator_org,  # noqa: F401 (a fixture)
     server,  # noqa: F401 (a fixture)
 )
+from tests.browser import needs_chromium
 
 pytestmark = [
-    pytest.mark.skipif(
-        not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-        reason="needs Debian chromium and chromium-driver (.ci/run installs them)",
-    ),
+    needs_chromium,
     pytest.mark.django_db(transaction=True),  # the server, another process, reads the data
 ]
 
