@@ -17,6 +17,9 @@ from lib.timeranges import Bound, RangeError, end_exclusive, parse_bound
 class BoundFormField(forms.CharField):
     def __init__(self, *args: Any, bound: Bound = "start", **kwargs: Any) -> None:
         self.bound: Bound = bound
+        # Not stripped: only an empty value means "no filter" (allowEmptyValue in the
+        # schema); whitespace alone is a bad bound, a 400, not silently no filter.
+        kwargs.setdefault("strip", False)
         super().__init__(*args, **kwargs)
 
     def clean(self, value: Any) -> dt.datetime | None:
