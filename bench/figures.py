@@ -20,6 +20,7 @@ import psutil
 import psycopg
 
 from bench.figure_core import figure_7_core
+from bench.figure_reports import figure_8_reports
 from bench.harness import ROOT, hammer, server, sql_loop
 
 QUARTER = ("2026-04-01", "2026-06-30")  # bare dates: whole Oslo days
@@ -231,6 +232,7 @@ FIGURES: dict[int, Callable[[Context], list[dict[str, Any]]]] = {
     5: figure_5_import,
     6: figure_6_reaggregate,
     7: figure_7_core,
+    8: figure_8_reports,
 }
 
 __all__ = ["FIGURES", "Context", "os"]

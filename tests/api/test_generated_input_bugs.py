@@ -90,13 +90,17 @@ def test_start_with_nanoseconds_is_rounded_up_not_down(api, org, make_activity):
     assert [a["recorded_at"] for a in listed.json()["data"]] == ["2026-01-01T00:00:00.123457Z"]
 
 
-def test_whitespace_only_range_filter_is_no_filter(api, org, make_activity):
-    # schemathesis once sent "?end=+" (the schema's pattern then refused it); the schema
-    # now says format date-time/date and leaves the ignored whitespace to the description.
+def test_whitespace_only_range_filter_is_a_400(api, org, make_activity):
+    # schemathesis sent "?end=+" and, once the schema said format date-time, "?range_start=%0D":
+    # whitespace alone is not a bound. Only an empty value means no filter; whitespace
+    # around a real bound is still read.
     make_activity(org, "2026-02-01T10:00:00Z")
-    response = api.get("/api/v1/activities/", {"end": " "})
-    assert response.status_code == 200
-    assert response.json()["pagination"]["total"] == 1
+    for blank in (" ", "\r", "\t"):
+        problem = assert_problem(api.get("/api/v1/activities/", {"end": blank}), 400)
+        assert "end" in problem["errors"]
+        assert_problem(api.get("/api/v1/bufdir-aggregations/", {"range_start": blank}), 400)
+    assert api.get("/api/v1/activities/", {"end": ""}).json()["pagination"]["total"] == 1
+    assert api.get("/api/v1/activities/", {"end": " 2026-12-31 "}).json()["pagination"]["total"] == 1
 
 
 def test_padded_bare_date_is_still_not_an_activity_time(api, org):
