@@ -41,6 +41,21 @@ def kick() -> None:
             _thread.start()
 
 
+def run_ready_tasks(*, worker_id: str) -> None:
+    """Run every ready task in this thread with the worker ``manage.py db_worker`` uses
+    (its batch mode: until the queue is empty)."""
+    Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    ).run()
+
+
 def _drain() -> None:
     global _thread, _wanted
     try:
@@ -50,18 +65,8 @@ def _drain() -> None:
                     _thread = None  # under the lock: a kick() from now on starts a new thread
                     return
                 _wanted = False
-            worker = Worker(
-                queue_names=["*"],
-                interval=0,
-                batch=True,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id=f"in-process-{os.getpid()}-{uuid.uuid4().hex[:8]}",
-                excluded_queue_names=[],
-            )
             try:
-                worker.run()
+                run_ready_tasks(worker_id=f"in-process-{os.getpid()}-{uuid.uuid4().hex[:8]}")
             except Exception:
                 logger.exception("in-process task runner failed; the next upload starts it again")
     finally:

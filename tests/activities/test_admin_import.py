@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,7 +17,7 @@ from django.urls import reverse
 
 from activities.coordinators import ensure_coordinators_group
 from activities.models import Activity, ImportJob
-from tests.activities._jobs import run_queued_jobs
+from tests.activities._jobs import english_client_for, upload
 
 URL = reverse("admin:activities_activity_import")
 HEADER = "activity_id,org_id,activity_type,recorded_at,participant_count,location,status\n"
@@ -29,26 +28,9 @@ GOOD = (
 )
 
 
-def upload(client, content: str | bytes, name: str = "activities.csv", **fields):
-    data = content.encode() if isinstance(content, str) else content
-    response = client.post(URL, {"file": SimpleUploadedFile(name, data), **fields})
-    if response.status_code != 302:
-        return response
-    run_queued_jobs()
-    return client.get(response["Location"])
-
-
 @pytest.fixture
 def client_for(client_for):  # type: ignore[no-untyped-def]
-    """This module's pages are asserted in English: read as a user who picked English in
-    the admin header (Norwegian is the default)."""
-
-    def make(user):  # type: ignore[no-untyped-def]
-        client = client_for(user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return make
+    return english_client_for(client_for)  # this module's pages are asserted in English
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import threading
 import time
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -21,7 +20,7 @@ from activities import jobs
 from activities.coordinators import ensure_coordinators_group
 from activities.models import Activity, ImportJob
 from lib import task_runner
-from tests.activities._jobs import run_queued_jobs
+from tests.activities._jobs import english_client_for, run_queued_jobs
 from tests.conftest import postgres_only
 from tests.record_counts.server import ROOT, server_env
 
@@ -52,15 +51,7 @@ def progress(client, job: ImportJob) -> dict:
 
 @pytest.fixture
 def client_for(client_for):  # type: ignore[no-untyped-def]
-    """This module's pages are asserted in English: read as a user who picked English in
-    the admin header (Norwegian is the default)."""
-
-    def make(user):  # type: ignore[no-untyped-def]
-        client = client_for(user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return make
+    return english_client_for(client_for)  # this module's pages are asserted in English
 
 
 @pytest.fixture
