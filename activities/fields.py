@@ -21,6 +21,8 @@ SLUG_PATTERN = r"[-a-zA-Z0-9_]{1,64}"  # org_id and activity_type
 ID_MAX_LENGTH = 64
 LOCATION_MAX_LENGTH = 200
 MAX_PARTICIPANTS = 2**31 - 1  # an int4 column
+MAX_DURATION_MINUTES = 24 * 60  # an activity lasts at most a day (SPEC.md, "Grant schemes")
+ORG_NUMBER_LENGTH = 9  # organisasjonsnummer
 STATUSES = ("planned", "completed", "cancelled")
 DEFAULT_STATUS = "completed"
 

@@ -10,7 +10,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from activities.fields import DEFAULT_STATUS, ID_MAX_LENGTH, LOCATION_MAX_LENGTH, STATUSES
+from activities.fields import (
+    DEFAULT_STATUS,
+    ID_MAX_LENGTH,
+    LOCATION_MAX_LENGTH,
+    MAX_DURATION_MINUTES,
+    ORG_NUMBER_LENGTH,
+    STATUSES,
+)
 from lib.timeranges import DateTimeRange
 
 
@@ -21,6 +28,14 @@ class Organization(models.Model):
         _("organisation id"), max_length=64, unique=True, help_text=_("Public id, e.g. org-bufdir-42.")
     )
     name = models.CharField(_("name"), max_length=200)
+    # Optional; validated with python-stdnum's no.orgnr where it is entered.
+    org_number = models.CharField(
+        _("organisation number"),
+        max_length=ORG_NUMBER_LENGTH,
+        blank=True,
+        default="",
+        help_text=_("Organisasjonsnummer, nine digits."),
+    )
     # Coordinators see and change only their own organisations' data in admin.
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_organizations", verbose_name=_("coordinators")
@@ -79,6 +94,9 @@ class Activity(models.Model):
     participant_count = models.IntegerField(_("participants"), default=0)
     location = models.CharField(_("location"), max_length=LOCATION_MAX_LENGTH, blank=True, default="")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=DEFAULT_STATUS)
+    # For the grant schemes' rules; null is unknown (a rule that needs the field does not count it).
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    in_person = models.BooleanField(_("held in person"), null=True, blank=True)
 
     objects = ActivityQuerySet.as_manager()
 
@@ -106,6 +124,11 @@ class Activity(models.Model):
                 condition=Q(participant_count__gte=0),
                 name="activity_participants_gte_0",
                 violation_error_message=_("The number of participants cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="activity_duration_lte_day",
+                violation_error_message=_("An activity lasts at most 24 hours (1,440 minutes)."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=list(STATUSES)),
@@ -145,6 +168,49 @@ class ActivityChange(models.Model):
 
     def __str__(self) -> str:
         return f"change {self.pk} of {self.org_id}"
+
+
+class ActivityRollup(models.Model):
+    """The activities of an organisation summed per stretch of time, type, status and
+    location: what the counting core reads for the whole days of a long range.
+
+    Written by the database, not by Python: triggers on the activity table append one
+    row per (organisation, stretch, type, status, location) that an INSERT, UPDATE or
+    DELETE changed, with the change in count and participants (negative for rows that
+    left), in the writer's own transaction (``activities/migrations/0010_activity_rollup``).
+    So every path that changes activities, bulk ones, raw SQL and data migrations
+    included, keeps it exact, and it commits or rolls back with the activities. Writers
+    only insert: no two writers ever wait on the same rollup row.
+
+    ``starts_at`` names the stretch. A trigger's row starts at a *segment* of the UTC day
+    (00:00-22:00, 22:00-23:00, 23:00-24:00), which needs no time zone: every local
+    midnight of UTC, UTC+1 and UTC+2 is a segment boundary, Europe/Oslo's included.
+    ``activities.rollup.compact`` folds an organisation's rows into one per local day
+    (``starts_at`` = that day's local midnight) and key, with the same sums.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    starts_at = models.DateTimeField()
+    activity_type = models.CharField(max_length=ID_MAX_LENGTH)
+    status = models.CharField(max_length=16)
+    location = models.CharField(max_length=LOCATION_MAX_LENGTH, blank=True, default="")
+    activity_count = models.BigIntegerField()
+    participant_total = models.BigIntegerField()
+
+    class Meta:
+        # A rollup read is an index-only scan on PostgreSQL.
+        indexes = [
+            models.Index(
+                fields=["org", "starts_at"],
+                include=["activity_type", "status", "location", "activity_count", "participant_total"],
+                name="activityrollup_org_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.org_id} {self.starts_at:%Y-%m-%d %H:%M} {self.activity_type}/{self.status}: {self.activity_count}"
+        )
 
 
 def import_files_storage() -> FileSystemStorage:

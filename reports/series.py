@@ -15,6 +15,7 @@ from typing import Literal
 
 from activities.counting import Cell, Tally, tally, tally_buckets
 from activities.models import Organization
+from lib.localtime import Unit, local_day, local_midnight, next_unit, unit_start
 from lib.timeranges import ONE_SECOND, UTC, DateTimeRange, RangeError, check_instant, reporting_zone
 
 ReportInterval = Literal["day", "week", "month", "quarter", "year", "none"]
@@ -71,28 +72,6 @@ class Report:
 # --- local calendar units -------------------------------------------------------------
 
 
-def _unit_start(day: dt.date, interval: ReportInterval) -> dt.date:
-    if interval == "week":
-        return day - dt.timedelta(days=day.weekday())  # ISO weeks start on Monday
-    if interval == "month":
-        return day.replace(day=1)
-    if interval == "quarter":
-        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-    if interval == "year":
-        return day.replace(month=1, day=1)
-    return day
-
-
-def _next_unit(first: dt.date, interval: ReportInterval) -> dt.date:
-    if interval == "day":
-        return first + dt.timedelta(days=1)
-    if interval == "week":
-        return first + dt.timedelta(days=7)
-    months = {"month": 1, "quarter": 3, "year": 12}[interval]
-    index = first.year * 12 + first.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _label(first: dt.date, interval: ReportInterval) -> str:
     if interval == "day":
         return first.isoformat()
@@ -106,24 +85,15 @@ def _label(first: dt.date, interval: ReportInterval) -> str:
     return str(first.year)
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    # 00:00 exists on every day in Europe/Oslo (the switches are at 02:00 and 03:00).
-    return dt.datetime.combine(day, dt.time.min, tzinfo=reporting_zone()).astimezone(UTC)
-
-
-def _local_day(instant: dt.datetime) -> dt.date:
-    return instant.astimezone(reporting_zone()).date()
-
-
 def bucket_count(time_range: DateTimeRange, interval: ReportInterval) -> int:
     """How many buckets the range spans, without laying them out."""
     if interval == "none":
         return 1
-    first, last = _local_day(time_range.start), _local_day(time_range.end)
+    first, last = local_day(time_range.start), local_day(time_range.end)
     if interval == "day":
         return (last - first).days + 1
     if interval == "week":
-        return (_unit_start(last, "week") - _unit_start(first, "week")).days // 7 + 1
+        return (unit_start(last, "week") - unit_start(first, "week")).days // 7 + 1
     if interval == "year":
         return last.year - first.year + 1
     per_year = 12 if interval == "month" else 4
@@ -139,18 +109,18 @@ def bucket_count(time_range: DateTimeRange, interval: ReportInterval) -> int:
 Slot = tuple[dt.date, str, dt.datetime, dt.datetime, bool]
 
 
-def _layout(time_range: DateTimeRange, interval: ReportInterval) -> list[Slot]:
+def _layout(time_range: DateTimeRange, interval: Unit) -> list[Slot]:
     """Every bucket of the range, in time order."""
     out: list[Slot] = []
-    first = _unit_start(_local_day(time_range.start), interval)
+    first = unit_start(local_day(time_range.start), interval)
     while True:
-        unit_start = _local_midnight(first)
-        if unit_start > time_range.end:
+        opens = local_midnight(first)
+        if opens > time_range.end:
             break
-        following = _next_unit(first, interval)
-        unit_end = _local_midnight(following) - ONE_SECOND
-        start, end = max(unit_start, time_range.start), min(unit_end, time_range.end)
-        out.append((first, _label(first, interval), start, end, start != unit_start or end != unit_end))
+        following = next_unit(first, interval)
+        closes = local_midnight(following) - ONE_SECOND
+        start, end = max(opens, time_range.start), min(closes, time_range.end)
+        out.append((first, _label(first, interval), start, end, start != opens or end != closes))
         first = following
     return out
 
@@ -198,7 +168,7 @@ def _counted(
 ) -> tuple[list[Slot], dict[dt.date, Tally]]:
     if interval == "none":
         (whole,) = tally(org=org, ranges=[time_range], group_by=group_by)
-        first = _local_day(time_range.start)
+        first = local_day(time_range.start)
         return [(first, "all", time_range.start, time_range.end, False)], {first: whole}
     return _layout(time_range, interval), tally_buckets(
         org=org, time_range=time_range, interval=interval, group_by=group_by
