@@ -6,12 +6,15 @@ optional grouping by ``activity_type``/``status``/``location`` and optional loca
 buckets, and answers with counts and participant totals. The range rule itself
 (``start <= recorded_at < truncate(end) + 1s``) lives in ``DateTimeRange.q``.
 
-Many ranges of one organisation are ONE query: a ``UNION ALL`` with one grouped branch
-per range, so each branch is an index-only scan of the covering
-``(org, recorded_at) INCLUDE (activity_type, status, participant_count)`` index over
-its own range only (the cost is the sum of the ranges' sizes, not ranges times the envelope).
-Counts are always read from the activities themselves: nothing is maintained by
-writers, so there is nothing to drift and no lock to share (docs/design.md).
+Many ranges of one organisation are ONE query: a ``UNION ALL`` with grouped branches
+per range, each an index-only scan over its own range only (the cost is the sum of the
+ranges' sizes, not ranges times the envelope). A range of at least two whole local days
+reads those days from the rollup (``activities.rollup``: sums per local day, type,
+status and location that the database's triggers keep in every writer's transaction)
+and its partial edge days from the covering ``(org, recorded_at) INCLUDE
+(activity_type, status, participant_count)`` index; a shorter one reads the index
+alone. Both in the same statement, so in one snapshot: exact. Nothing is maintained by
+Python writers, so there is no lock to share (docs/design.md).
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from django.db import connection
 from django.db.models import Count, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek, TruncYear
 
+from activities import rollup
 from activities.events import written_in_this_transaction
-from activities.models import Activity, ActivityChange, Organization
+from activities.models import Activity, ActivityChange, ActivityRollup, Organization
 from lib.cache import NearCache
 from lib.timeranges import DateTimeRange, reporting_zone
 
@@ -40,9 +44,11 @@ BREAKDOWN: tuple[GroupField, ...] = ("activity_type", "status")
 Interval = Literal["day", "week", "month", "quarter", "year"]
 _TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 
-# Branches per UNION ALL statement: SQLite allows 500 compound terms; PostgreSQL has no
-# such limit, but a statement this size is already one round trip for any list page.
-RANGES_PER_QUERY = 200
+# Branches per UNION ALL statement (a range is one branch, or three with the rollup):
+# SQLite allows 500 compound terms; PostgreSQL has no such limit, but a statement this
+# size is already one round trip for any list page. A range's branches are never split
+# across statements.
+BRANCHES_PER_QUERY = 450
 
 
 @dataclass(frozen=True)
@@ -98,31 +104,66 @@ def _branch(org_pk: int, time_range: DateTimeRange, index: int, group_by: Sequen
     )
 
 
+def _rollup_branch(org_pk: int, part: rollup.Split, index: int, group_by: Sequence[str]) -> QuerySet[Any]:
+    """The rollup's sums over the whole local days of a range, tagged like ``_branch``."""
+    columns = list(group_by)
+    return (
+        ActivityRollup.objects.filter(org_id=org_pk, starts_at__gte=part.first, starts_at__lt=part.last)
+        .order_by()
+        .values(*(columns or ["org"]))
+        .annotate(i=Value(index, output_field=IntegerField()), n=Sum("activity_count"), p=Sum("participant_total"))
+        .values_list("i", *columns, "n", "p")
+    )
+
+
+def _range_branches(org_pk: int, time_range: DateTimeRange, index: int, group_by: Sequence[str]) -> list[QuerySet[Any]]:
+    part = rollup.split(time_range)
+    if part is None:
+        return [_branch(org_pk, time_range, index, group_by)]
+    edges = [_branch(org_pk, edge, index, group_by) for edge in (part.head, part.tail) if edge is not None]
+    return [_rollup_branch(org_pk, part, index, group_by), *edges]
+
+
+def _statements(branches: list[list[QuerySet[Any]]]) -> Iterable[QuerySet[Any]]:
+    """The ranges' branches as few ``UNION ALL`` statements as the limit allows, each
+    range whole in one."""
+    pending: list[QuerySet[Any]] = []
+    for own in branches:
+        if pending and len(pending) + len(own) > BRANCHES_PER_QUERY:
+            yield pending[0].union(*pending[1:], all=True) if len(pending) > 1 else pending[0]
+            pending = []
+        pending.extend(own)
+    if pending:
+        yield pending[0].union(*pending[1:], all=True) if len(pending) > 1 else pending[0]
+
+
 def tally(*, org: Organization | int, ranges: Sequence[DateTimeRange], group_by: Sequence[str] = ()) -> list[Tally]:
-    """The numbers of each range, in order, for one organisation: one query per
-    ``RANGES_PER_QUERY`` ranges (so one for any list page)."""
+    """The numbers of each range, in order, for one organisation: one query for up to
+    150 ranges (so one for any list page)."""
     dims = _check_group_by(group_by)
     org_pk = _org_pk(org)
     rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for offset in range(0, len(ranges), RANGES_PER_QUERY):
-        chunk = ranges[offset : offset + RANGES_PER_QUERY]
-        branches = [_branch(org_pk, r, offset + i, dims) for i, r in enumerate(chunk)]
-        query = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    for query in _statements([_range_branches(org_pk, r, i, dims) for i, r in enumerate(ranges)]):
         for row in query:
             rows[row[0]].append(row[1:])
     return [_tally_of(rows.get(i, []), grouped=bool(dims)) for i in range(len(ranges))]
 
 
 def _tally_of(rows: Iterable[tuple[Any, ...]], *, grouped: bool) -> Tally:
+    """Sum rows ``(*group values, count, participants)``; a group may come in several
+    rows (rollup and edges), and a group whose rollup sums to nothing is absent."""
     total = participants = 0
-    groups: dict[tuple[str, ...], Cell] = {}
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         *key, n, p = row
         total += n
         participants += p or 0
         if grouped:
-            groups[tuple(key)] = Cell(n, p or 0)
-    return Tally(total, participants, dict(sorted(groups.items())))
+            cell = groups[tuple(key)]
+            cell[0] += n
+            cell[1] += p or 0
+    kept = {key: Cell(n, p) for key, (n, p) in groups.items() if n}
+    return Tally(total, participants, dict(sorted(kept.items())))
 
 
 def count_ranges(*, org: Organization | int, ranges: Sequence[DateTimeRange]) -> list[int]:
@@ -202,29 +243,50 @@ def live_counts(*, org: Organization | int, ranges: Sequence[DateTimeRange]) -> 
 
 def count_activities(*, org: Organization | int, time_range: DateTimeRange) -> int:
     """How many of the organisation's activities (any status) lie in the range; one query."""
-    return Activity.objects.filter(org_id=_org_pk(org)).filter(time_range.q("recorded_at")).count()
+    (result,) = tally(org=org, ranges=[time_range])
+    return result.activity_count
 
 
 def tally_buckets(
     *, org: Organization | int, time_range: DateTimeRange, interval: Interval, group_by: Sequence[str] = ()
 ) -> dict[dt.date, Tally]:
     """The numbers per local calendar bucket (reporting time zone) inside the range, keyed
-    by the bucket's first local day; buckets without activities are absent. One query."""
+    by the bucket's first local day; buckets without activities are absent. One query:
+    the rollup's rows of the whole days, each in the bucket of its start (a row lies
+    inside one local day), and the partial edge days from the index (or, for a short
+    range, the index alone), all grouped by bucket in the database."""
     dims = _check_group_by(group_by)
-    trunc = _TRUNC[interval]("recorded_at", tzinfo=reporting_zone())
-    rows = (
-        Activity.objects.filter(org_id=_org_pk(org))
-        .filter(time_range.q("recorded_at"))
-        .annotate(bucket=trunc)
+    org_pk = _org_pk(org)
+    trunc = _TRUNC[interval]
+    zone = reporting_zone()
+    part = rollup.split(time_range)
+    edges = [time_range] if part is None else [e for e in (part.head, part.tail) if e is not None]
+    branches: list[QuerySet[Any]] = [
+        Activity.objects.filter(org_id=org_pk)
+        .filter(edge.q("recorded_at"))
+        .annotate(bucket=trunc("recorded_at", tzinfo=zone))
         .order_by()
         .values("bucket", *dims)
         .annotate(n=Count("*"), p=Sum("participant_count"))
         .values_list("bucket", *dims, "n", "p")
-    )
+        for edge in edges
+    ]
+    if part is not None:
+        branches.insert(
+            0,
+            ActivityRollup.objects.filter(org_id=org_pk, starts_at__gte=part.first, starts_at__lt=part.last)
+            .annotate(bucket=trunc("starts_at", tzinfo=zone))
+            .order_by()
+            .values("bucket", *dims)
+            .annotate(n=Sum("activity_count"), p=Sum("participant_total"))
+            .values_list("bucket", *dims, "n", "p"),
+        )
+    query = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
     by_bucket: dict[dt.date, list[tuple[Any, ...]]] = defaultdict(list)
-    for bucket, *rest in rows:
+    for bucket, *rest in query:
         by_bucket[_local_date(bucket)].append(tuple(rest))
-    return {day: _tally_of(items, grouped=bool(dims)) for day, items in sorted(by_bucket.items())}
+    tallies = {day: _tally_of(items, grouped=bool(dims)) for day, items in sorted(by_bucket.items())}
+    return {day: t for day, t in tallies.items() if t.activity_count}
 
 
 def _local_date(bucket: dt.datetime | dt.date) -> dt.date:

@@ -21,7 +21,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from activities import services
+from activities import rollup, services
 from activities.fields import CLEANERS, FieldProblem
 from activities.import_formats import (
     FIELD_SET,
@@ -197,6 +197,9 @@ def import_activities(
         if not state.enabled:
             transaction.set_rollback(True)
             result.created = result.updated = result.unchanged = 0
+    if result.created or result.updated:
+        # Fold the import's rollup rows (one per batch and key) into one per local day.
+        rollup.compact(orgs=sorted(result.org_pks))
     return result
 
 

@@ -34,6 +34,7 @@ class Organization(models.Model):
         max_length=ORG_NUMBER_LENGTH,
         blank=True,
         default="",
+        db_default="",  # rows inserted by SQL (bench, data fixes) need no value either
         help_text=_("Organisasjonsnummer, nine digits."),
     )
     # Coordinators see and change only their own organisations' data in admin.

@@ -124,12 +124,18 @@ def ensure_million(dsn: str) -> int:
             conn.execute(
                 "INSERT INTO activities_activity (activity_id, org_id, activity_type, recorded_at, "
                 "participant_count, location, status) SELECT 'act-million-' || i, %s, "
-                "(ARRAY['family_guidance','peer_support','counselling'])[1 + i %% 3], "
-                "%s + (i * interval '31.5 seconds'), i %% 9, '', "
-                "(ARRAY['completed','planned','cancelled'])[1 + i %% 3] FROM generate_series(0, 999999) i",
+                # As spread as real data (bench/datagen.py): 5 types x 3 statuses x 8 places,
+                # independent of each other, so a local day holds up to 120 combinations.
+                "(ARRAY['family_guidance','individual_counseling','peer_support','group_session',"
+                "'parent_course'])[1 + i %% 5], %s + (i * interval '31.5 seconds'), i %% 9, "
+                "(ARRAY['Oslo','Bergen','Trondheim','Stavanger','Tromsø','Kristiansand','Bodø','Drammen'])"
+                "[1 + (i / 7) %% 8], (ARRAY['completed','completed','completed','completed','completed',"
+                "'completed','completed','completed','planned','cancelled'])[1 + (i / 3) %% 10] "
+                "FROM generate_series(0, 999999) i",
                 (million, Y_START),
             )
             conn.execute("VACUUM (ANALYZE) activities_activity")
+            conn.execute("VACUUM (ANALYZE) activities_activityrollup")
     return int(million)
 
 

@@ -79,6 +79,9 @@ try:
     ZoneInfo(REPORTING_TIME_ZONE)
 except (ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(f"REPORTING_TIME_ZONE {REPORTING_TIME_ZONE!r} is not a known time zone") from None
+# Counts of long ranges read whole local days from the rollup (docs/design.md); off, every
+# count reads the activities' index alone (same numbers; for benchmarks and diagnosis).
+COUNT_ROLLUP = env_bool("COUNT_ROLLUP", True)
 
 INSTALLED_APPS = [
     "daphne",

@@ -1,100 +1,10 @@
-# ruff: noqa: S608  (the SQL is built from constants of this file only, never from input)
-"""The rollup table and the database triggers that keep it (``ActivityRollup``).
-
-The triggers are the only writers of rollup deltas, so every change of an activity, by
-any path (ORM, bulk create, COPY, ``queryset.update()``, raw SQL), is summed in the
-writer's own transaction. A trigger row's ``starts_at`` is the start of the segment of
-the UTC day that holds the activity: 00:00, 22:00 or 23:00 UTC. No time zone is needed
-to compute it, and every local midnight of UTC, UTC+1 and UTC+2 (Europe/Oslo, summer
-and winter) is a segment boundary, so a segment never straddles a local day.
-
-PostgreSQL: statement-level triggers over transition tables, one grouped INSERT per
-statement (an import's COPY of 10,000 rows appends one row per key, not 10,000).
-SQLite: row-level triggers (SQLite has no statement-level ones); its one writer at a
-time means nobody waits more for it.
-
-The expressions here are frozen with the migration; ``activities.rollup`` keeps the
-live copy of the segment rule for rebuilds.
-"""
+"""The rollup table and the database triggers that keep it (``ActivityRollup``); the SQL
+and why it is shaped so are in ``activities/rollup_sql.py``."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
-ACTIVITY = "activities_activity"
-ROLLUP = "activities_activityrollup"
-COLUMNS = "org_id, starts_at, activity_type, status, location, activity_count, participant_total"
-
-
-def _pg_segment(column: str) -> str:
-    utc = f"({column} AT TIME ZONE 'UTC')"
-    return (
-        f"((date_trunc('day', {utc}) + CASE WHEN extract(hour FROM {utc}) < 22 THEN interval '0 hours' "
-        f"WHEN extract(hour FROM {utc}) < 23 THEN interval '22 hours' ELSE interval '23 hours' END) "
-        "AT TIME ZONE 'UTC')"
-    )
-
-
-def _pg_grouped(sources: list[tuple[str, int]]) -> str:
-    """One grouped INSERT of the rows of the given transition tables, each with a sign."""
-    parts = " UNION ALL ".join(
-        f"SELECT org_id, {_pg_segment('recorded_at')} AS starts_at, activity_type, status, location, "
-        f"{sign} AS n, {sign} * participant_count AS p FROM {table}"
-        for table, sign in sources
-    )
-    return (
-        f"INSERT INTO {ROLLUP} ({COLUMNS}) SELECT org_id, starts_at, activity_type, status, location, "
-        f"sum(n), sum(p) FROM ({parts}) AS changed GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0 OR sum(p) <> 0"
-    )
-
-
-PG_FORWARD = [
-    f"""CREATE FUNCTION activities_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN {_pg_grouped([("new_rows", 1)])}; RETURN NULL; END $$""",
-    f"""CREATE FUNCTION activities_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN {_pg_grouped([("old_rows", -1), ("new_rows", 1)])}; RETURN NULL; END $$""",
-    f"""CREATE FUNCTION activities_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN {_pg_grouped([("old_rows", -1)])}; RETURN NULL; END $$""",
-    f"""CREATE TRIGGER activities_rollup_insert AFTER INSERT ON {ACTIVITY}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION activities_rollup_insert()""",
-    f"""CREATE TRIGGER activities_rollup_update AFTER UPDATE ON {ACTIVITY}
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION activities_rollup_update()""",
-    f"""CREATE TRIGGER activities_rollup_delete AFTER DELETE ON {ACTIVITY}
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION activities_rollup_delete()""",
-    _pg_grouped([(ACTIVITY, 1)]),  # what is already there
-]
-PG_BACKWARD = [
-    f"DROP TRIGGER IF EXISTS activities_rollup_{op} ON {ACTIVITY}" for op in ("insert", "update", "delete")
-] + [f"DROP FUNCTION IF EXISTS activities_rollup_{op}()" for op in ("insert", "update", "delete")]
-
-
-def _sqlite_segment(column: str) -> str:
-    # Django stores an aware datetime on SQLite as UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
-    hour = f"substr({column}, 12, 2)"
-    return (
-        f"(substr({column}, 1, 10) || CASE WHEN {hour} < '22' THEN ' 00:00:00' "
-        f"WHEN {hour} = '22' THEN ' 22:00:00' ELSE ' 23:00:00' END)"
-    )
-
-
-def _sqlite_row(row: str, sign: int) -> str:
-    return (
-        f"INSERT INTO {ROLLUP} ({COLUMNS}) VALUES ({row}.org_id, {_sqlite_segment(row + '.recorded_at')}, "
-        f"{row}.activity_type, {row}.status, {row}.location, {sign}, {sign} * {row}.participant_count);"
-    )
-
-
-_WATCHED = ("org_id", "recorded_at", "activity_type", "status", "location", "participant_count")
-SQLITE_FORWARD = [
-    f"CREATE TRIGGER activities_rollup_insert AFTER INSERT ON {ACTIVITY} BEGIN {_sqlite_row('NEW', 1)} END",
-    f"CREATE TRIGGER activities_rollup_update AFTER UPDATE ON {ACTIVITY} "
-    f"WHEN {' OR '.join(f'OLD.{c} IS NOT NEW.{c}' for c in _WATCHED)} "
-    f"BEGIN {_sqlite_row('OLD', -1)} {_sqlite_row('NEW', 1)} END",
-    f"CREATE TRIGGER activities_rollup_delete AFTER DELETE ON {ACTIVITY} BEGIN {_sqlite_row('OLD', -1)} END",
-    f"INSERT INTO {ROLLUP} ({COLUMNS}) SELECT org_id, {_sqlite_segment('recorded_at')}, activity_type, status, "
-    f"location, count(*), sum(participant_count) FROM {ACTIVITY} GROUP BY 1, 2, 3, 4, 5",
-]
-SQLITE_BACKWARD = [f"DROP TRIGGER IF EXISTS activities_rollup_{op}" for op in ("insert", "update", "delete")]
+from activities import rollup_sql as sql
 
 
 def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]
@@ -145,7 +55,12 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(
-            _run({"postgresql": PG_FORWARD, "sqlite": SQLITE_FORWARD}),
-            _run({"postgresql": PG_BACKWARD, "sqlite": SQLITE_BACKWARD}),
+            _run(
+                {
+                    "postgresql": [*sql.PG_TRIGGERS, sql.PG_BACKFILL],
+                    "sqlite": [*sql.SQLITE_TRIGGERS, sql.SQLITE_BACKFILL],
+                }
+            ),
+            _run({"postgresql": sql.PG_BACKWARD, "sqlite": sql.SQLITE_BACKWARD}),
         ),
     ]

@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 blank=True,
                 default="",
+                db_default="",
                 help_text="Organisasjonsnummer, nine digits.",
                 max_length=9,
                 verbose_name="organisation number",

@@ -12,8 +12,8 @@ import datetime as dt
 import pytest
 
 from activities.counting import (
+    BRANCHES_PER_QUERY,
     BREAKDOWN,
-    RANGES_PER_QUERY,
     Cell,
     Tally,
     count_activities,
@@ -82,7 +82,7 @@ def test_grouped_tally_of_one_range_is_one_query(org, q1_activities, django_asse
         tally(org=org, ranges=[Q1], group_by=BREAKDOWN)
 
 
-@pytest.mark.parametrize("n", [3, 150, RANGES_PER_QUERY])
+@pytest.mark.parametrize("n", [3, 150, BRANCHES_PER_QUERY])  # a one-day range is one branch
 def test_many_ranges_are_one_query(org, q1_activities, django_assert_num_queries, n):
     ranges = day_ranges(n)
     with django_assert_num_queries(1):
@@ -93,18 +93,32 @@ def test_many_ranges_are_one_query(org, q1_activities, django_assert_num_queries
     assert [t.activity_count for t in tallies] == counts
 
 
-def test_201_ranges_are_two_queries_and_agree_with_one_by_one(org, make_activity, django_assert_num_queries):
-    ranges = day_ranges(RANGES_PER_QUERY + 1)
-    for i in (0, 1, 1, 150, 199, 200, 200, 200):  # day 200 is the first range of the second query
+def test_451_ranges_are_two_queries_and_agree_with_one_by_one(org, make_activity, django_assert_num_queries):
+    ranges = day_ranges(BRANCHES_PER_QUERY + 1)
+    for i in (0, 1, 1, 150, 449, 450, 450, 450):  # day 450 is the first range of the second query
         make_activity(org, dt.datetime(2026, 1, 1, 12, tzinfo=UTC) + dt.timedelta(days=i))
     with django_assert_num_queries(2):
         counts = count_ranges(org=org, ranges=ranges)
     with django_assert_num_queries(2):
         tallies = tally(org=org, ranges=ranges, group_by=BREAKDOWN)
     assert counts == [count_activities(org=org, time_range=r) for r in ranges]
-    assert counts[0] == 1 and counts[1] == 2 and counts[199] == 1 and counts[200] == 3
+    assert counts[0] == 1 and counts[1] == 2 and counts[449] == 1 and counts[450] == 3
     assert sum(counts) == 8
     assert [t.activity_count for t in tallies] == counts
+
+
+def test_long_ranges_read_the_rollup_and_stay_whole_in_one_statement(org, make_activity, django_assert_num_queries):
+    # A range of whole local days is three branches (rollup, head, tail): 150 fit in one
+    # statement, the 151st starts the second, and every range is counted whole.
+    start = dt.datetime(2026, 1, 1, 12, 30, tzinfo=UTC)  # never a local midnight: every range has both edges
+    ranges = [DateTimeRange(start + dt.timedelta(hours=i), start + dt.timedelta(days=5, hours=i)) for i in range(151)]
+    for i in (0, 30, 80, 100, 149, 150, 150):
+        make_activity(org, start + dt.timedelta(days=2, hours=i))
+    with django_assert_num_queries(2):
+        counts = count_ranges(org=org, ranges=ranges)
+    expected = [sum(1 for i in (0, 30, 80, 100, 149, 150, 150) if r.contains(start + dt.timedelta(days=2, hours=i)))
+                for r in ranges]  # fmt: skip
+    assert counts == expected and counts[150] == 3
 
 
 def test_no_ranges_no_query(org, django_assert_num_queries):

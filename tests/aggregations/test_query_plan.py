@@ -1,4 +1,6 @@
-"""On PostgreSQL the counting core's own queries are index-only scans on the covering index."""
+"""On PostgreSQL the counting core's own queries are index-only scans: of the rollup's
+index for whole local days, of the activities' covering index for the partial days at
+the edges and for short ranges."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from lib.timeranges import parse_range
 from tests.conftest import postgres_only
 
 INDEX = "activity_org_recorded_cover"
+ROLLUP_INDEX = "activityrollup_org_starts"
 Q1 = parse_range("2026-02-01", "2026-03-31")
 
 
@@ -38,6 +41,7 @@ def vacuumed_org(transactional_db: Any) -> Organization:
     # hence transactional_db.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE activities_activity")
+        cursor.execute("VACUUM ANALYZE activities_activityrollup")
     return org
 
 
@@ -65,39 +69,48 @@ def plan_of(call: Callable[[], Any]) -> str:
             cursor.execute("RESET enable_seqscan")
 
 
-def assert_index_only(plan: str, *, scans: int) -> None:
-    """Every one of ``scans`` table accesses is an index-only scan of the covering index
-    that never visits the heap."""
+def assert_index_only(plan: str, *, scans: int, rollup: int = 0) -> None:
+    """``scans`` accesses of the activities and ``rollup`` of the rollup, each an
+    index-only scan of its covering index that never visits the heap."""
     assert plan.count(f"Index Only Scan using {INDEX}") == scans, plan
+    assert plan.count(f"Index Only Scan using {ROLLUP_INDEX}") == rollup, plan
     assert "Seq Scan" not in plan and "Bitmap Heap Scan" not in plan, plan
     fetches = re.findall(r"Heap Fetches: (\d+)", plan)
-    assert fetches == ["0"] * scans, plan
+    assert fetches == ["0"] * (scans + rollup), plan
 
 
-RANGES = [Q1, parse_range("2026-01-01", "2026-01-31"), parse_range("2026-03-01", "2026-06-30")]
+# Whole local days (the rollup alone), one with partial edge days (rollup and two edge
+# scans) and one short range (the activities alone).
+RANGES = [
+    Q1,
+    parse_range("2026-01-01", "2026-01-31"),
+    parse_range("2026-03-01", "2026-06-30"),
+    parse_range("2026-02-01T12:00:00Z", "2026-03-31T12:00:00Z"),
+    parse_range("2026-02-10", "2026-02-10"),
+]
 
 
 @postgres_only
-def test_grouped_tally_of_one_range_is_an_index_only_scan_on_the_covering_index(vacuumed_org):
+def test_grouped_tally_of_whole_days_is_an_index_only_scan_of_the_rollup(vacuumed_org):
     plan = plan_of(lambda: tally(org=vacuumed_org, ranges=[Q1], group_by=BREAKDOWN))
-    assert_index_only(plan, scans=1)
+    assert_index_only(plan, scans=0, rollup=1)
     expected = Activity.objects.for_org(vacuumed_org).in_range(Q1).count()
     [result] = tally(org=vacuumed_org, ranges=[Q1], group_by=BREAKDOWN)
     assert result.activity_count == expected > 0
 
 
 @postgres_only
-def test_grouped_tally_of_many_ranges_is_an_index_only_scan_per_range(vacuumed_org):
+def test_grouped_tally_of_many_ranges_is_index_only_scans_of_both(vacuumed_org):
     plan = plan_of(lambda: tally(org=vacuumed_org, ranges=RANGES, group_by=BREAKDOWN))
-    assert_index_only(plan, scans=len(RANGES))
+    assert_index_only(plan, scans=3, rollup=4)
     expected = [Activity.objects.for_org(vacuumed_org).in_range(r).count() for r in RANGES]
     assert [t.activity_count for t in tally(org=vacuumed_org, ranges=RANGES, group_by=BREAKDOWN)] == expected
 
 
 @postgres_only
-def test_count_ranges_is_an_index_only_scan_per_range(vacuumed_org):
+def test_count_ranges_is_index_only_scans_of_both(vacuumed_org):
     plan = plan_of(lambda: count_ranges(org=vacuumed_org, ranges=RANGES))
-    assert_index_only(plan, scans=len(RANGES))
+    assert_index_only(plan, scans=3, rollup=4)
     expected = [Activity.objects.for_org(vacuumed_org).in_range(r).count() for r in RANGES]
     assert count_ranges(org=vacuumed_org, ranges=RANGES) == expected
     assert all(n > 0 for n in expected)

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from activities import rollup
 from activities.models import Organization
 from activities.services import activity_changes_compact
 from aggregations.models import AggregationSnapshot
@@ -95,6 +96,8 @@ class Command(BaseCommand):
             else:
                 compacted = activity_changes_compact()
                 self.stdout.write(f"Change markers: {compacted:,} old ones removed")
+                folded = rollup.compact()
+                self.stdout.write(f"Rollup: {folded:,} rows folded into whole local days")
         if failed:
             raise CommandError(f"{failed:,} snapshots failed to re-count.")
 
