@@ -186,7 +186,7 @@ class ActivityRollup(models.Model):
     ``starts_at`` names the stretch. A trigger's row starts at a *segment* of the UTC day
     (00:00-22:00, 22:00-23:00, 23:00-24:00), which needs no time zone: every local
     midnight of UTC, UTC+1 and UTC+2 is a segment boundary, Europe/Oslo's included.
-    ``activities.rollup.compact`` folds an organisation's rows into one per local day
+    ``activities.rollup.compact`` folds an organisation's new rows into one per local day
     (``starts_at`` = that day's local midnight) and key, with the same sums.
     """
 
@@ -197,15 +197,19 @@ class ActivityRollup(models.Model):
     location = models.CharField(max_length=LOCATION_MAX_LENGTH, blank=True, default="")
     activity_count = models.BigIntegerField()
     participant_total = models.BigIntegerField()
+    # False for a trigger's row, True for compaction's; compaction reads only the former,
+    # so its cost follows the writes since the last run, not the size of the rollup.
+    folded = models.BooleanField(default=False, db_default=False)
 
     class Meta:
-        # A rollup read is an index-only scan on PostgreSQL.
         indexes = [
+            # A rollup read is an index-only scan on PostgreSQL.
             models.Index(
                 fields=["org", "starts_at"],
                 include=["activity_type", "status", "location", "activity_count", "participant_total"],
                 name="activityrollup_org_starts",
-            )
+            ),
+            models.Index(fields=["org"], condition=Q(folded=False), name="activityrollup_org_unfolded"),
         ]
 
     def __str__(self) -> str:

@@ -15,9 +15,10 @@ UTC, UTC+1 or UTC+2 on that day). Europe/Oslo is, on every day of the supported 
 ``aligned_year`` checks it per year, and where it fails (another zone) the core counts
 those ranges from the activities alone.
 
-Upkeep: ``compact`` folds an organisation's rows into one per local day and key (run by
-``reaggregate`` and after each import); ``check`` compares the rollup with the
-activities; ``rebuild`` recomputes one organisation's rows from its activities.
+Upkeep: ``compact`` folds an organisation's new rows into one per local day and key (run
+by ``reaggregate`` and after each import; its cost follows the writes since the last
+run); ``check`` compares the rollup with the activities; ``rebuild`` recomputes one
+organisation's rows from its activities.
 """
 
 from __future__ import annotations
@@ -121,22 +122,10 @@ def _day_key(starts_at: dt.datetime) -> dt.datetime:
 
 
 Key = tuple[dt.datetime, str, str, str]
+_FIELDS = ("pk", "starts_at", "activity_type", "status", "location", "activity_count", "participant_total")
 
 
-def _fold(rows: Iterable[tuple[int, dt.datetime, str, str, str, int, int]]) -> tuple[list[int], dict[Key, list[int]]]:
-    ids: list[int] = []
-    sums: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
-    for pk, starts_at, activity_type, status, location, n, p in rows:
-        ids.append(pk)
-        cell = sums[(_day_key(starts_at), activity_type, status, location)]
-        cell[0] += n
-        cell[1] += p
-    return ids, {key: cell for key, cell in sums.items() if cell != [0, 0]}
-
-
-def _replace(org_pk: int, ids: list[int], sums: dict[Key, list[int]]) -> None:
-    for offset in range(0, len(ids), DELETE_CHUNK):
-        ActivityRollup.objects.filter(pk__in=ids[offset : offset + DELETE_CHUNK]).delete()
+def _insert(org_pk: int, sums: dict[Key, list[int]]) -> None:
     ActivityRollup.objects.bulk_create(
         [
             ActivityRollup(
@@ -147,6 +136,7 @@ def _replace(org_pk: int, ids: list[int], sums: dict[Key, list[int]]) -> None:
                 location=location,
                 activity_count=n,
                 participant_total=p,
+                folded=True,
             )
             for (starts_at, activity_type, status, location), (n, p) in sorted(sums.items())
         ],
@@ -154,30 +144,49 @@ def _replace(org_pk: int, ids: list[int], sums: dict[Key, list[int]]) -> None:
     )
 
 
+def _delete(ids: list[int]) -> None:
+    for offset in range(0, len(ids), DELETE_CHUNK):
+        ActivityRollup.objects.filter(pk__in=ids[offset : offset + DELETE_CHUNK]).delete()
+
+
 @retrying
 def _compact_org(org_pk: int) -> int:
-    # Locks the rows it folds, and only those. Writers never wait on them (they only
-    # insert); rows committed after this read are not folded and stay, so the sums are
-    # unchanged by any interleaving. Readers see the old rows or the new ones, never both.
-    rows = list(
-        ActivityRollup.objects.select_for_update()
-        .filter(org_id=org_pk)
+    # Reads and locks the rows the triggers appended since the last run (``folded``
+    # false), and the folded rows of the same days and keys; only those. Writers never
+    # wait on them (they only insert); rows committed after this read are not folded
+    # and stay, so no interleaving changes a sum. Readers see the old rows or the new
+    # ones, never both (one transaction).
+    new = list(ActivityRollup.objects.select_for_update().filter(org_id=org_pk, folded=False).values_list(*_FIELDS))
+    if not new:
+        return 0
+    sums: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for _pk, starts_at, activity_type, status, location, n, p in new:
+        cell = sums[(_day_key(starts_at), activity_type, status, location)]
+        cell[0] += n
+        cell[1] += p
+    old = [
+        row
+        for row in ActivityRollup.objects.select_for_update()
+        .filter(org_id=org_pk, folded=True, starts_at__in=sorted({key[0] for key in sums}))
         .order_by("pk")
-        .values_list("pk", "starts_at", "activity_type", "status", "location", "activity_count", "participant_total")
-    )
-    keys = {(_day_key(row[1]), *row[2:5]) for row in rows if row[1] == _day_key(row[1]) and row[5:] != (0, 0)}
-    if len(keys) == len(rows):
-        return 0  # already one row per local day and key, none empty
-    ids, sums = _fold(rows)
-    _replace(org_pk, ids, sums)
-    return len(rows) - len(sums)
+        .values_list(*_FIELDS)
+        if (row[1], *row[2:5]) in sums
+    ]
+    for _pk, starts_at, activity_type, status, location, n, p in old:
+        cell = sums[(starts_at, activity_type, status, location)]
+        cell[0] += n
+        cell[1] += p
+    _delete([row[0] for row in new] + [row[0] for row in old])
+    kept = {key: cell for key, cell in sums.items() if cell != [0, 0]}
+    _insert(org_pk, kept)
+    return len(new) + len(old) - len(kept)
 
 
 def compact(*, orgs: Iterable[int] | None = None) -> int:
-    """Fold each organisation's rollup rows into one per local day and key, with the same
-    sums (rows that sum to nothing go); returns how many rows were removed."""
+    """Fold each organisation's new rollup rows into one per local day and key, with the
+    same sums (a key that sums to nothing goes); returns how many rows were removed."""
     if orgs is None:
-        orgs = ActivityRollup.objects.values_list("org_id", flat=True).distinct().order_by()
+        orgs = ActivityRollup.objects.filter(folded=False).values_list("org_id", flat=True).distinct().order_by()
     return sum(_compact_org(org_pk) for org_pk in list(orgs))
 
 
@@ -225,7 +234,8 @@ def rebuild(*, org: int) -> int:
     _snapshot()
     ids = list(ActivityRollup.objects.filter(org_id=org).values_list("pk", flat=True))
     sums = _from_activities(org)
-    _replace(org, ids, sums)
+    _delete(ids)
+    _insert(org, sums)
     return len(sums)
 
 

@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
                 ("location", models.CharField(blank=True, default="", max_length=200)),
                 ("activity_count", models.BigIntegerField()),
                 ("participant_total", models.BigIntegerField()),
+                ("folded", models.BooleanField(db_default=False, default=False)),
                 (
                     "org",
                     models.ForeignKey(
@@ -50,7 +51,10 @@ class Migration(migrations.Migration):
                         fields=["org", "starts_at"],
                         include=("activity_type", "status", "location", "activity_count", "participant_total"),
                         name="activityrollup_org_starts",
-                    )
+                    ),
+                    models.Index(
+                        condition=models.Q(("folded", False)), fields=["org"], name="activityrollup_org_unfolded"
+                    ),
                 ],
             },
         ),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -233,6 +234,16 @@ def test_compaction_folds_rows_per_local_day_and_keeps_every_sum(org, other_org)
         dt.datetime(2026, 10, d, 23, tzinfo=UTC) for d in (25, 26)
     }  # local midnights of 24-26 October (summer time ends on the 25th)
     assert not ActivityRollup.objects.filter(activity_count=0).exists()
+    assert_rollup_agrees([org, other_org])
+    # Incremental: a new write is folded into its day's row; nothing else is read.
+    folded = ActivityRollup.objects.filter(folded=True).count()
+    services.activity_create(data=data(org, at + dt.timedelta(hours=5), 5))  # a key that is there already
+    with CaptureQueriesContext(connection) as queries:
+        assert rollup.compact() == 1  # the new row and the old one became one
+    assert ActivityRollup.objects.filter(folded=True).count() == folded
+    assert not ActivityRollup.objects.filter(folded=False).exists()
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert all('"folded"' in sql for sql in reads), reads  # only new rows, and the folded rows of their keys
     assert_rollup_agrees([org, other_org])
 
 
