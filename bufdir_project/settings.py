@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "api_keys",
     "idempotency",
     "reports",
+    "schemes",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("aggregations.urls")),
     path("", include("record_counts.urls")),
     path("", include("reports.urls")),
+    path("", include("schemes.urls")),
 ]
 
 handler400 = "lib.api.exceptions.handler400"
