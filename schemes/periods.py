@@ -57,3 +57,13 @@ def reporting_year(scheme: SchemeDates, year: int) -> ReportingYear:
 def year_holding(scheme: SchemeDates, day: dt.date) -> int:
     """The reporting year that holds a local day."""
     return day.year if day.month >= scheme.year_start_month else day.year - 1
+
+
+def years_due(scheme: SchemeDates, *, today: dt.date, since: dt.date | None = None) -> list[ReportingYear]:
+    """The reporting years whose report matters on ``today``: the last one that has ended
+    (its report is due, or overdue once the deadline has passed) and the current one
+    (due after it ends). A year whose deadline came before ``since`` (the day the scheme
+    was set up) is left out: nobody could have reported on it."""
+    current = year_holding(scheme, today)
+    years = [reporting_year(scheme, current - 1), reporting_year(scheme, current)]
+    return [y for y in years if since is None or y.deadline >= since]
