@@ -112,7 +112,7 @@ class SchemeVersionInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     ordering = ["-number"]
-    fields = readonly_fields = [
+    fields = (
         "number",
         "statuses",
         "activity_types",
@@ -122,7 +122,8 @@ class SchemeVersionInline(admin.TabularInline):
         "one_per_type_per_day",
         "created_at",
         "created_by",
-    ]
+    )
+    readonly_fields = fields
     verbose_name = _("rule version")
     verbose_name_plural = _("rule versions (newest first; a change of rules adds one)")
 

@@ -134,7 +134,7 @@ class PaginationSerializer(serializers.Serializer):
 
 
 class VerdictPageSerializer(serializers.Serializer):
-    data = VerdictSerializer(many=True)
+    data = VerdictSerializer(many=True)  # type: ignore[assignment]  # a field named like Serializer.data
     pagination = PaginationSerializer()
 
 
