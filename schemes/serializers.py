@@ -48,7 +48,10 @@ class SchemeReportQuerySerializer(StrictSerializer):
         required=False, help_text=BOUND_HELP + " The end is inclusive to the whole second. With start, instead of year."
     )
     version = serializers.IntegerField(
-        required=False, min_value=1, help_text="A rules version of the scheme (default: the newest)."
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="A rules version of the scheme (default: the newest).",
     )
     include = serializers.ChoiceField(
         choices=INCLUDES, required=False, help_text="activities: add every activity's verdict, paginated (page, limit)."

@@ -31,6 +31,8 @@ def scheme(make_scheme):  # type: ignore[no-untyped-def]
         ({"scheme": "peer-support", "start": "1800-01-01", "end": "2026-01-31"}, "start"),
         ({"scheme": "peer-support", "year": "2026", "version": "7"}, "version"),
         ({"scheme": "peer-support", "year": "2026", "version": "0"}, "version"),
+        ({"scheme": "peer-support", "year": "2026", "version": "99999999999999999999"}, "version"),
+        ({"scheme": "x" * 65, "year": "2026"}, "scheme"),
         ({"scheme": "peer-support", "year": "2026", "include": "everything"}, "include"),
         ({"scheme": "peer-support", "year": "2026", "format": "pdf"}, "format"),
         ({"scheme": "peer-support", "year": "2026", "include": "activities", "limit": "101"}, "limit"),

@@ -134,6 +134,15 @@ def test_the_same_rules_make_no_new_version(make_scheme):
     assert again.number == 1 and scheme.versions.count() == 1
 
 
+def test_ties_go_to_the_smaller_activity_id_by_code_point(org, make_scheme, act, report):
+    make_scheme(one_per_type_per_day=True)
+    for activity_id in ("act-a", "act-B", "act-_0"):  # code points: B < _ < a
+        act(org, "2026-02-01T10:00:00Z", activity_id=activity_id)
+    data = report(org_id=org.org_id, scheme="peer-support", year=2026, include="activities")["activities"]["data"]
+    assert [(a["activity_id"], a["reason"]) for a in data] == [("act-B", None), ("act-_0", "same_day"),
+                                                              ("act-a", "same_day")]  # fmt: skip
+
+
 def test_reading_is_one_query_for_the_activities(
     org, make_scheme, year_of_activities, api, django_assert_max_num_queries
 ):
