@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from django.utils.translation import gettext
 
@@ -93,8 +93,7 @@ def rule_problems(
     return problems
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """One activity and whether the scheme counts it; ``reason`` is None when counted."""
 
     row: ActivityRow
