@@ -85,7 +85,7 @@ class SchemeRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class RuleVersionSerializer(serializers.Serializer):
+class SchemeRuleVersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     statuses = serializers.ListField(child=serializers.CharField())
@@ -96,13 +96,13 @@ class RuleVersionSerializer(serializers.Serializer):
     one_per_type_per_day = serializers.BooleanField()
 
 
-class CountedSerializer(serializers.Serializer):
+class SchemeCountedSerializer(serializers.Serializer):
     activity_count = serializers.IntegerField()
     participant_total = serializers.IntegerField()
     by_activity_type = serializers.DictField(child=serializers.IntegerField())
 
 
-class ReasonCountsSerializer(serializers.Serializer):
+class SchemeReasonCountsSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     activity_type = serializers.IntegerField()
     participants = serializers.IntegerField()
@@ -112,12 +112,14 @@ class ReasonCountsSerializer(serializers.Serializer):
     unknown_field = serializers.IntegerField()
 
 
-class ExcludedSerializer(serializers.Serializer):
+class SchemeExcludedSerializer(serializers.Serializer):
     activity_count = serializers.IntegerField(help_text="The sum of by_reason.")
-    by_reason = ReasonCountsSerializer(help_text="Each excluded activity under exactly one reason (docs/schemes.md).")
+    by_reason = SchemeReasonCountsSerializer(
+        help_text="Each excluded activity under exactly one reason (docs/schemes.md)."
+    )
 
 
-class VerdictSerializer(serializers.Serializer):
+class SchemeVerdictSerializer(serializers.Serializer):
     activity_id = serializers.CharField()
     recorded_at = serializers.DateTimeField()
     activity_type = serializers.CharField()
@@ -130,27 +132,27 @@ class VerdictSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=REASONS, allow_null=True)
 
 
-class PaginationSerializer(serializers.Serializer):
+class SchemeVerdictPaginationSerializer(serializers.Serializer):
     page = serializers.IntegerField()
     limit = serializers.IntegerField()
     total = serializers.IntegerField()
 
 
-class VerdictPageSerializer(serializers.Serializer):
-    data = VerdictSerializer(many=True)  # type: ignore[assignment]  # a field named like Serializer.data
-    pagination = PaginationSerializer()
+class SchemeVerdictPageSerializer(serializers.Serializer):
+    data = SchemeVerdictSerializer(many=True)  # type: ignore[assignment]  # a field named like Serializer.data
+    pagination = SchemeVerdictPaginationSerializer()
 
 
 class SchemeReportSerializer(serializers.Serializer):
     org_id = serializers.CharField()
     scheme = SchemeRefSerializer()
-    rule_version = RuleVersionSerializer()
+    rule_version = SchemeRuleVersionSerializer()
     year = serializers.CharField(allow_null=True, help_text="The reporting year asked for (2026, or 2026/27).")
     range = ReportRangeSerializer()
     time_zone = serializers.CharField()
-    counted = CountedSerializer()
-    excluded = ExcludedSerializer()
-    activities = VerdictPageSerializer(required=False, help_text="With include=activities.")
+    counted = SchemeCountedSerializer()
+    excluded = SchemeExcludedSerializer()
+    activities = SchemeVerdictPageSerializer(required=False, help_text="With include=activities.")
 
 
 EXAMPLE: dict[str, Any] = {
