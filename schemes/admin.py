@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Max, Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -162,10 +162,13 @@ class GrantSchemeAdmin(admin.ModelAdmin):
         months = dict(GrantScheme._meta.get_field("deadline_month").choices or [])
         return f"{obj.deadline_day}. {months.get(obj.deadline_month, obj.deadline_month)}"
 
-    @admin.display(description=_("Current rules"))
+    @admin.display(description=_("Current rules"), ordering="newest_version")
     def current_rules(self, obj: GrantScheme) -> str:
-        version = obj.current_version()
-        return str(version.number) if version is not None else "—"
+        newest = getattr(obj, "newest_version", None)
+        return _("version %(number)s") % {"number": newest} if newest else "—"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GrantScheme]:
+        return super().get_queryset(request).annotate(newest_version=Max("versions__number"))  # one query per page
 
     # Administrators manage schemes; coordinators (staff) may read them.
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

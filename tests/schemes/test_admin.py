@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from schemes.models import GrantScheme
+from schemes.services import scheme_rules_set
+from tests.schemes.conftest import rules
 
 ADD = reverse("admin:schemes_grantscheme_add")
 
@@ -127,3 +129,12 @@ def test_a_coordinator_reads_schemes_but_cannot_change_them(root, coordinator_cl
     assert coordinator_client.get(ADD).status_code == 403
     assert coordinator_client.post(change_url(scheme), form(min_participants="9")).status_code == 403
     assert scheme.versions.count() == 1
+
+
+def test_the_scheme_list_names_each_current_version_in_one_query(root, make_scheme, django_assert_max_num_queries):
+    for code in ("a", "b", "c"):
+        scheme = make_scheme(code)
+        scheme_rules_set(scheme=scheme, rules=rules(min_participants=2))
+    with django_assert_max_num_queries(8):
+        page = root.get(reverse("admin:schemes_grantscheme_changelist")).content.decode()
+    assert page.count("versjon 2") == 3 or page.count("version 2") == 3
