@@ -8,7 +8,7 @@ count updates live through the period-record-counts stream (EventSource).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib import admin
@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from activities.admin_scope import coordinated_orgs
 from activities.counting import live_counts
 from activities.models import Organization
+from aggregations.deadlines import Deadline, deadlines
 from aggregations.models import SubmittedPeriod
 from aggregations.selectors import last_submitted_period
 from lib.admin_window import outside_note
@@ -44,6 +45,7 @@ class OrgPanel:
     current_count: int | None
     last_submitted: SubmittedPeriod | None
     problem: str = ""  # why there is no current period (a stored period outside the window)
+    deadlines: list[Deadline] = field(default_factory=list)  # per grant scheme, overdue first
 
 
 def last_months(today: dt.date) -> DateTimeRange:
@@ -114,11 +116,16 @@ def org_panel(*, org: Organization, today: dt.date) -> OrgPanel:
 @staff_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    panels = [org_panel(org=org, today=today) for org in coordinated_orgs(request).order_by("org_id")]
+    orgs = list(coordinated_orgs(request).order_by("org_id"))
+    due = deadlines(orgs=orgs, today=today)
+    panels = [
+        replace(org_panel(org=org, today=today), deadlines=[d for d in due if d.org.pk == org.pk]) for org in orgs
+    ]
     context: dict[str, Any] = {
         **admin.site.each_context(request),  # the admin's header: user links, theme toggle
         "title": gettext("Activity dashboard"),
         "panels": panels,
+        "overdue": sum(1 for d in due if d.overdue),
         "stream_url": STREAM_URL,
     }
     return render(request, "admin/dashboard.html", context)

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "api_keys",
     "idempotency",
     "reports",
+    "schemes",
 ]
 
 MIDDLEWARE = [

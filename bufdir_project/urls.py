@@ -8,6 +8,7 @@ from aggregations.dashboard import dashboard
 from lib import health
 from lib.login_limit import admin_login
 from reports.admin_views import report_index, report_page
+from schemes.admin_views import scheme_report_page
 
 # "View site" goes to the coordinators' page, not to / (which is no page: a 404).
 admin.site.site_url = reverse_lazy("dashboard")  # type: ignore[assignment]  # a lazy str: urls load first
@@ -19,6 +20,7 @@ urlpatterns = [
     path("admin/dashboard/", dashboard, name="dashboard"),
     path("admin/reports/", report_index, name="reports"),
     path("admin/reports/<str:org_id>/", report_page, name="org-report"),
+    path("admin/scheme-reports/<str:org_id>/", scheme_report_page, name="org-scheme-report"),
     # The language selector in the admin header posts here (lib/language.py).
     path("admin/language/", set_language, name="set_language"),
     path("admin/login/", admin_login),  # admin's own login, rate limited (before admin.site.urls)
@@ -31,6 +33,7 @@ urlpatterns = [
     path("", include("aggregations.urls")),
     path("", include("record_counts.urls")),
     path("", include("reports.urls")),
+    path("", include("schemes.urls")),
 ]
 
 handler400 = "lib.api.exceptions.handler400"

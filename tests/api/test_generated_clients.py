@@ -27,6 +27,8 @@ from httpx_sse import connect_sse
 
 from activities.models import Organization
 from aggregations.models import SubmittedPeriod
+from schemes.models import GrantScheme
+from schemes.services import scheme_rules_set
 from tests.record_counts.server import ROOT, DaphneServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -290,6 +292,29 @@ def test_python_client_drives_every_operation(server, schema, package):
     )
     assert too_many.status_code == 400
     assert isinstance(too_many.parsed, m.Problem)
+
+    # The scheme report: a scheme counting every status counts what the series does.
+    scheme = GrantScheme.objects.create(code="everything", name="Everything")
+    scheme_rules_set(scheme=scheme, rules={"statuses": ["planned", "completed", "cancelled"], "activity_types": [],
+                     "min_participants": 0, "min_duration_minutes": 0, "in_person_required": False,
+                     "one_per_type_per_day": False})  # fmt: skip
+    judged = call(
+        "getReportScheme",
+        org_id=org.org_id,
+        scheme="everything",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 3, 31),
+        include=m.GetReportSchemeInclude.ACTIVITIES,
+    )
+    assert judged.status_code == 200
+    assert isinstance(judged.parsed, m.SchemeReport)
+    assert judged.parsed.counted.activity_count == report.parsed.total.activity_count == 2
+    assert judged.parsed.excluded.activity_count == 0
+    assert judged.parsed.rule_version.number == 1
+    assert [v.counted for v in judged.parsed.activities.data] == [True, True]
+    unknown = call("getReportScheme", org_id=org.org_id, scheme="no-such-scheme", year=2026)
+    assert unknown.status_code == 400
+    assert isinstance(unknown.parsed, m.Problem)
 
     deleted = call("deleteActivity", second_id)
     assert deleted.status_code == 200

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("activities", "aggregations", "record_counts", "api_keys", "idempotency", "reports")
+APPS = ("activities", "aggregations", "record_counts", "api_keys", "idempotency", "reports", "schemes")
 PACKAGES = (*APPS, "lib", "bufdir_project")
 
 
@@ -38,7 +38,10 @@ def test_lib_imports_no_app():
 
 
 def test_activities_imports_nothing_built_on_it():
-    assert offenders("activities", {"aggregations", "record_counts", "api_keys", "reports", "bufdir_project"}) == []
+    assert (
+        offenders("activities", {"aggregations", "record_counts", "api_keys", "reports", "schemes", "bufdir_project"})
+        == []
+    )
 
 
 def test_no_app_imports_the_project_package():

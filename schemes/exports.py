@@ -1,0 +1,163 @@
+"""A scheme report as the API shows it: JSON, and CSV/XLSX listing every activity with
+its verdict and reason."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from lib.timeranges import isoformat_z, reporting_zone
+from schemes.report import SchemeReport
+from schemes.rules import Verdict
+
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+COLUMNS = [
+    "activity_id",
+    "recorded_at",
+    "activity_type",
+    "status",
+    "participant_count",
+    "duration_minutes",
+    "in_person",
+    "location",
+    "counted",
+    "reason",
+]
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    row = verdict.row
+    return {
+        "activity_id": row.activity_id,
+        "recorded_at": isoformat_z(row.recorded_at),
+        "activity_type": row.activity_type,
+        "status": row.status,
+        "participant_count": row.participant_count,
+        "duration_minutes": row.duration_minutes,
+        "in_person": row.in_person,
+        "location": row.location,
+        "counted": verdict.counted,
+        "reason": verdict.reason,
+    }
+
+
+def report_json(report: SchemeReport, *, time_zone: str) -> dict[str, Any]:
+    s = report.summary
+    version = report.version
+    return {
+        "org_id": report.org.org_id,
+        "scheme": {"code": report.scheme.code, "name": report.scheme.name},
+        "rule_version": {
+            "number": version.number,
+            "created_at": isoformat_z(version.created_at.replace(microsecond=0)),
+            **version.rules_json(),
+        },
+        "year": report.year.label if report.year is not None else None,
+        "range": {"start": isoformat_z(report.time_range.start), "end": isoformat_z(report.time_range.end)},
+        "time_zone": time_zone,
+        "counted": {
+            "activity_count": s.activity_count,
+            "participant_total": s.participant_total,
+            "by_activity_type": s.by_activity_type,
+        },
+        "excluded": {"activity_count": s.excluded_count, "by_reason": dict(s.excluded)},
+    }
+
+
+def _cells(verdict: Verdict) -> list[Any]:
+    row = verdict.row
+    return [
+        row.activity_id,
+        row.recorded_at,
+        row.activity_type,
+        row.status,
+        row.participant_count,
+        row.duration_minutes,
+        row.in_person,
+        row.location,
+        verdict.counted,
+        verdict.reason,
+    ]
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return isoformat_z(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def report_csv(report: SchemeReport) -> bytes:
+    """RFC 4180, UTF-8: a header row, then one row per activity of the range in time
+    order; times UTC with ``Z``, booleans ``true``/``false``, unknown empty."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for verdict in report.verdicts or []:
+        writer.writerow([_csv_value(v) for v in _cells(verdict)])
+    return out.getvalue().encode("utf-8")
+
+
+def title_lines(report: SchemeReport, *, time_zone: str) -> list[str]:
+    zone = reporting_zone()
+    r = report.time_range
+
+    def local(value: dt.datetime) -> str:
+        return f"{value.astimezone(zone):%Y-%m-%d %H:%M:%S}"
+
+    year = f", reporting year {report.year.label}" if report.year is not None else ""
+    s = report.summary
+    return [
+        f"{report.scheme.name} ({report.scheme.code}), rules version {report.version.number}",
+        f"Activities of {report.org.name} ({report.org.org_id})",
+        f"{local(r.start)} to {local(r.end)}{year}, times in {time_zone}",
+        f"Counted: {s.activity_count} activities, {s.participant_total} participants; excluded: {s.excluded_count}",
+    ]
+
+
+def report_xlsx(report: SchemeReport, *, time_zone: str) -> bytes:
+    """One sheet: a title (scheme and version, organisation, range, time zone, totals),
+    then one row per activity with real local datetimes, numbers and booleans."""
+    zone = reporting_zone()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Scheme report"
+    for i, line in enumerate(title_lines(report, time_zone=time_zone)):
+        sheet.append([line])
+        if i == 0:
+            sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([])
+    sheet.append(COLUMNS)
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+    widths = [len(name) for name in COLUMNS]
+    for verdict in report.verdicts or []:
+        cells = _cells(verdict)
+        cells[1] = cells[1].astimezone(zone).replace(tzinfo=None)  # Excel has no time zones: the title names it
+        sheet.append(cells)
+        sheet.cell(row=sheet.max_row, column=2).number_format = DATETIME_FORMAT
+        for i, v in enumerate(cells):
+            widths[i] = max(widths[i], 19 if i == 1 else len(str(_csv_value(v))))
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = min(width, 60) + 2
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def file_stem(report: SchemeReport) -> str:
+    """``scheme-peer-support-v2-org-bufdir-42-2026-01-01-to-2026-12-31``."""
+    zone = reporting_zone()
+    r = report.time_range
+    first, last = r.start.astimezone(zone).date(), r.end.astimezone(zone).date()
+    return f"scheme-{report.scheme.code}-v{report.version.number}-{report.org.org_id}-{first}-to-{last}"
