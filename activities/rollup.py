@@ -90,6 +90,13 @@ def split(time_range: DateTimeRange) -> Split | None:
     whole days lies inside one bucket of any unit."""
     if not enabled():
         return None
+    try:
+        return _split(time_range)
+    except (OverflowError, ValueError):  # a bound at the edge of what dates can hold (year 1 or 9999)
+        return None
+
+
+def _split(time_range: DateTimeRange) -> Split | None:
     start_day = local_day(time_range.start)
     first = local_midnight(start_day)
     if first < time_range.start:

@@ -371,3 +371,13 @@ def test_the_rollup_command_checks_compacts_and_repairs(org, make_activity):
     call_command("rollup", "--rebuild", "--org", org.org_id, stdout=out)
     call_command("rollup", "--check", "--org", org.org_id, stdout=out)
     assert out.getvalue().rstrip().endswith("matches the activities of 1 organisation(s).")
+
+
+def test_ranges_at_the_edges_of_what_dates_hold_read_the_activities(org, make_activity):
+    # Rows stored before the supported window existed (issue 12): a range ending in
+    # 9999 has no local day after it; it is counted from the index, not a 500.
+    make_activity(org, "2026-05-01T10:00:00Z")
+    far = DateTimeRange(dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(9999, 12, 31, 23, 59, 58, tzinfo=UTC))
+    early = DateTimeRange(dt.datetime(1, 1, 1, tzinfo=UTC), dt.datetime(2026, 12, 31, tzinfo=UTC))
+    assert rollup.split(far) is None and rollup.split(early) is None
+    assert [t.activity_count for t in tally(org=org, ranges=[far, early])] == [1, 1]
