@@ -21,13 +21,47 @@ from activities.models import Activity, Organization
 from lib.admin_lists import CachedValuesFilter, EstimatedCountPaginator
 from lib.admin_window import WindowSafeAdminMixin, outside_note
 
-EDITABLE = ("org", "activity_type", "recorded_at", "participant_count", "location", "status")
+EDITABLE = (
+    "org",
+    "activity_type",
+    "recorded_at",
+    "participant_count",
+    "location",
+    "status",
+    "duration_minutes",
+    "in_person",
+)
+
+
+class OrganizationForm(ModelForm):
+    """The organisation number checked by its check digit (activities.fields), stored as nine digits."""
+
+    # Wider than the column: "974 760 673" (with spaces) is stored as its nine digits.
+    org_number = forms.CharField(
+        label=_("organisation number"),
+        max_length=20,
+        required=False,
+        help_text=_("Organisasjonsnummer, nine digits."),
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["org_id", "name", "org_number", "coordinators"]
+
+    def clean_org_number(self) -> str:
+        try:
+            return fields.clean_org_number(self.cleaned_data.get("org_number"))
+        except fields.FieldProblem:
+            raise forms.ValidationError(
+                gettext("Not a valid organisation number: nine digits with a correct check digit, e.g. 974 760 673.")
+            ) from None
 
 
 @admin.register(Organization)
 class OrganizationAdmin(ScopedOrganizationAdminMixin, admin.ModelAdmin):
-    list_display = ["org_id", "name", "report_link"]
-    search_fields = ["org_id", "name"]
+    form = OrganizationForm
+    list_display = ["org_id", "name", "org_number", "report_link"]
+    search_fields = ["org_id", "name", "=org_number"]
     filter_horizontal = ["coordinators"]
 
     @admin.display(description=_("Report"))
@@ -41,7 +75,7 @@ class ActivityForm(ModelForm):
 
     class Meta:
         model = Activity
-        fields = ["activity_id", "org", "activity_type", "recorded_at", "participant_count", "location", "status"]
+        fields = ["activity_id", *EDITABLE]
 
     def _checked(self, name: str) -> Any:
         value = self.cleaned_data.get(name)
@@ -64,6 +98,12 @@ class ActivityForm(ModelForm):
             }
         if name == "location":
             return gettext("At most %(max)s characters.") % {"max": fields.LOCATION_MAX_LENGTH}
+        if name == "duration_minutes":
+            return gettext("Whole minutes from 0 to %(max)s (24 hours), or empty for unknown.") % {
+                "max": formats.number_format(fields.MAX_DURATION_MINUTES)
+            }
+        if name == "in_person":
+            return gettext("Choose yes, no or unknown.")
         return gettext("Choose planned, completed or cancelled.")
 
     def clean_activity_type(self) -> Any:
@@ -81,12 +121,34 @@ class ActivityForm(ModelForm):
     def clean_status(self) -> Any:
         return self._checked("status")
 
+    def clean_duration_minutes(self) -> Any:
+        return self._checked("duration_minutes")
+
+    def clean_in_person(self) -> Any:
+        return self._checked("in_person")
+
 
 @admin.register(Activity)
 class ActivityAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.ModelAdmin):
     form = ActivityForm
-    list_display = ["activity_id", "org", "activity_type", "recorded_at", "status", "participant_count", "location"]
-    list_filter = ["org", "status", ("activity_type", CachedValuesFilter), ("location", CachedValuesFilter)]
+    list_display = [
+        "activity_id",
+        "org",
+        "activity_type",
+        "recorded_at",
+        "status",
+        "participant_count",
+        "duration_minutes",
+        "in_person",
+        "location",
+    ]
+    list_filter = [
+        "org",
+        "status",
+        "in_person",
+        ("activity_type", CachedValuesFilter),
+        ("location", CachedValuesFilter),
+    ]
     list_select_related = ["org"]
     search_fields = ["=activity_id", "=org__org_id", "location"]
     autocomplete_fields = ["org"]

@@ -35,6 +35,8 @@ class ActivityData:
     location: str = ""
     status: str = Activity.Status.COMPLETED
     activity_id: str | None = field(default=None)
+    duration_minutes: int | None = None  # None: unknown
+    in_person: bool | None = None  # None: unknown
 
 
 Point = tuple[int, dt.datetime]  # (organisation pk, recorded_at): where a change shows
@@ -60,6 +62,8 @@ def activities_create(*, items: Sequence[ActivityData]) -> list[Activity]:
             participant_count=item.participant_count,
             location=item.location,
             status=item.status,
+            duration_minutes=item.duration_minutes,
+            in_person=item.in_person,
         )
         for item in items
     ]
@@ -89,7 +93,15 @@ class UpsertStats:
     unchanged: int
 
 
-_DATA_FIELDS = ("activity_type", "recorded_at", "participant_count", "location", "status")
+_DATA_FIELDS = (
+    "activity_type",
+    "recorded_at",
+    "participant_count",
+    "location",
+    "status",
+    "duration_minutes",
+    "in_person",
+)
 
 
 def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
@@ -167,14 +179,12 @@ def _insert(items: Sequence[ActivityData]) -> None:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for i in items:
-                copy.write_row(
-                    (i.activity_id, i.org.pk, i.activity_type, i.recorded_at, i.participant_count, i.location, i.status)
-                )
+                copy.write_row((i.activity_id, i.org.pk, *(getattr(i, n) for n in _DATA_FIELDS)))
 
 
 def activity_update(*, activity: Activity, changes: dict[str, Any]) -> Activity:
     """Apply field changes to one activity (``org`` may change too)."""
-    allowed = {"org", "activity_type", "recorded_at", "participant_count", "location", "status"}
+    allowed = {"org", *_DATA_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"cannot change {sorted(unknown)}")
