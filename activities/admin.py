@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -137,7 +138,7 @@ def _changes(event: ActivityEvent) -> str:
     """``field: old → new`` per line, in the field names admin shows."""
     names = {f.name: str(f.verbose_name) for f in Activity._meta.fields}
     return format_html_join(
-        format_html("<br>"),
+        mark_safe("<br>"),
         "{}: {} → {}",
         (
             (names.get(name, name), _shown(old), _shown(new))

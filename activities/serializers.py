@@ -58,7 +58,7 @@ class ActivitySerializer(UTCModelSerializer):
         min_value=0,
         max_value=fields.MAX_DURATION_MINUTES,
         allow_null=True,
-        required=False,
+        default=None,
         error_messages={
             "max_value": f"At most {fields.MAX_DURATION_MINUTES} minutes (24 hours).",
             "min_value": "Cannot be negative.",
@@ -68,7 +68,7 @@ class ActivitySerializer(UTCModelSerializer):
     )
     in_person = serializers.BooleanField(
         allow_null=True,
-        required=False,
+        default=None,
         help_text="Whether it was held in person; null or left out: unknown.",
     )
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
@@ -31,8 +32,9 @@ def _acting(request: Request) -> Any:
     holder = request.user
     if isinstance(holder, KeyHolder):
         return acting_as(f"API key {getattr(holder.key, 'name', holder.key)}")
-    user = getattr(request._request, "user", None)
-    if user is not None and user.is_authenticated:
+    # DRF has replaced the site's request.user (by its own, None without a key): ask the session.
+    user = get_user(request._request)
+    if user.is_authenticated:
         return acting_as(f"{user_label(user)} (API)", user=user)
     return acting_as("API, no key")
 
