@@ -231,13 +231,24 @@ class ActivityEvent(models.Model):
         MOVE = "move", _("moved to another organisation")
         DELETE = "delete", _("deleted")
 
+    # The foreign keys have no database constraint: an import's events are written in
+    # bulk with keys of rows the same transaction has just written or read, and the
+    # per-row checks would be a third of the history's cost there (docs/performance.md).
+    # Django still cascades (organisation) and nulls (user) on delete.
     activity_id = models.CharField(_("activity id"), max_length=ID_MAX_LENGTH)
     action = models.CharField(_("action"), max_length=8, choices=Action.choices)
     org = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("organisation")
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("organisation"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
-    old_org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", null=True, db_index=False)
+    old_org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", null=True, db_index=False, db_constraint=False
+    )
     old_recorded_at = models.DateTimeField(null=True, blank=True)
     # {field: [old, new]} in the API's spelling (org as its org_id, instants in UTC with Z).
     changes = models.JSONField(_("changes"), default=dict)
@@ -248,6 +259,7 @@ class ActivityEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
         verbose_name=_("user"),
     )
     # "API key <name>", a username, "import #12 by <user>", "command reaggregate"...
@@ -259,8 +271,9 @@ class ActivityEvent(models.Model):
         verbose_name_plural = _("activity changes")
         indexes = [
             models.Index(fields=["org", "at"], name="activityevent_org_at"),
-            models.Index(fields=["old_org", "at"], name="activityevent_old_org_at"),
-            models.Index(fields=["activity_id", "at"], name="activityevent_activity_at"),
+            # Creates (most of an import's rows) have no old organisation: not indexed.
+            models.Index(fields=["old_org", "at"], name="activityevent_old_org_at", condition=Q(old_org__isnull=False)),
+            models.Index(fields=["activity_id"], name="activityevent_activity"),
         ]
 
     def __str__(self) -> str:

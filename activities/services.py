@@ -96,7 +96,7 @@ def _create(objs: list[Activity]) -> list[Activity]:
     created = Activity.objects.bulk_create(objs, batch_size=500)
     events = EventBatch()
     for activity in created:
-        events.created(activity.activity_id, activity.org_id, _values(activity))
+        events.created(activity.activity_id, activity.org_id, activity.recorded_at)
     events.write()
     announce_on_commit(_point(a) for a in created)
     return created
@@ -155,7 +155,7 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
             if current is None:
                 new.append(item)
                 points.append((item.org.pk, item.recorded_at))
-                events.created(activity_id, item.org.pk, _values(item))
+                events.created(activity_id, item.org.pk, item.recorded_at)
                 continue
             same = current.org_id == item.org.pk and all(
                 getattr(current, name) == getattr(item, name) for name in _DATA_FIELDS
