@@ -1,8 +1,7 @@
 """The scheme report (issue 15) for a grant year of 1,000,000 activities, next to the
 plain report series of the same range and the raw row read it rests on, in one run.
 
-Not wired into ``bench/run.py`` yet (the lead wires it): ``figure_schemes(ctx)`` takes
-the same context as the other figures and returns their kind of rows.
+Figure 9 of ``bench/run.py``.
 
 - ``GET /api/v1/reports/scheme`` p50 under gunicorn at one client, with rules that read
   fields the million has (completed only, at least 3 participants, one per type per
@@ -61,7 +60,7 @@ def ensure_schemes(dsn: str) -> None:
 
 
 def _row(case: str, value: float, floor: float | None = None, **extra: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {"figure": "schemes", "case": case, "measure": "p50 ms", "value": value, "floor": floor}
+    row: dict[str, Any] = {"figure": "9 schemes", "case": case, "measure": "p50 ms", "value": value, "floor": floor}
     if floor:
         row["ratio"] = value / floor
     row.update(extra)

@@ -21,6 +21,7 @@ import psycopg
 
 from bench.figure_core import figure_7_core
 from bench.figure_reports import figure_8_reports
+from bench.figure_schemes import figure_schemes as figure_9_schemes
 from bench.harness import ROOT, hammer, server, sql_loop
 
 QUARTER = ("2026-04-01", "2026-06-30")  # bare dates: whole Oslo days
@@ -234,6 +235,7 @@ FIGURES: dict[int, Callable[[Context], list[dict[str, Any]]]] = {
     6: figure_6_reaggregate,
     7: figure_7_core,
     8: figure_8_reports,
+    9: figure_9_schemes,
 }
 
 __all__ = ["FIGURES", "Context", "os"]

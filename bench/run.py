@@ -1,6 +1,6 @@
 """`make bench`: every figure next to its floor, measured in the same run.
 
-    .venv/bin/python bench/run.py [--rows 1000000] [--figures 1,2,3,4,5,6,7,8] [--duration 5]
+    .venv/bin/python bench/run.py [--rows 1000000] [--figures 1,2,3,4,5,6,7,8,9] [--duration 5]
     .venv/bin/python bench/run.py --skip-load --figures 4 [--stream-servers daphne-1,uvicorn-1]
 
 Creates a fresh PostgreSQL database (default bufdir_bench on 127.0.0.1), loads it with
@@ -60,7 +60,7 @@ def _fmt(value: Any) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--figures", default="1,2,3,4,5,6,7,8")
+    parser.add_argument("--figures", default="1,2,3,4,5,6,7,8,9")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
     parser.add_argument(
         "--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
