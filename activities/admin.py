@@ -19,21 +19,13 @@ from activities import fields, services
 from activities.admin_import import import_view
 from activities.admin_jobs import ImportJobAdmin  # noqa: F401 (registers the import jobs' admin)
 from activities.admin_scope import OrgScopedAdminMixin, ScopedOrganizationAdminMixin
+from activities.fields import DATA_FIELDS
 from activities.history import TRACKED, acting_as, events_of, user_label
 from activities.models import Activity, ActivityEvent, Organization
 from lib.admin_lists import CachedValuesFilter, EstimatedCountPaginator
 from lib.admin_window import WindowSafeAdminMixin, outside_note
 
-EDITABLE = (
-    "org",
-    "activity_type",
-    "recorded_at",
-    "participant_count",
-    "location",
-    "status",
-    "duration_minutes",
-    "in_person",
-)
+EDITABLE = ("org", *DATA_FIELDS)
 
 
 class OrganizationForm(ModelForm):

@@ -21,6 +21,17 @@ SLUG_PATTERN = r"[-a-zA-Z0-9_]{1,64}"  # org_id and activity_type
 ID_MAX_LENGTH = 64
 LOCATION_MAX_LENGTH = 200
 MAX_PARTICIPANTS = 2**31 - 1  # an int4 column
+# An activity's own values, in the order the API, admin, importer and history list them
+# (the public activity_id and the organisation come before them where they are shown).
+DATA_FIELDS = (
+    "activity_type",
+    "recorded_at",
+    "participant_count",
+    "location",
+    "status",
+    "duration_minutes",  # optional: null is unknown
+    "in_person",  # optional: null is unknown
+)
 MAX_DURATION_MINUTES = 24 * 60  # an activity lasts at most a day (SPEC.md, "Grant schemes")
 ORG_NUMBER_LENGTH = 9  # organisasjonsnummer
 STATUSES = ("planned", "completed", "cancelled")

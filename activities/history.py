@@ -34,21 +34,13 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from activities.fields import DATA_FIELDS
 from activities.models import ActivityEvent, Organization
 from lib.timeranges import DateTimeRange, isoformat_z
 
 LABEL_MAX_LENGTH = 200
 # The fields whose changes are recorded, in the API's names ("org" is its org_id).
-TRACKED = (
-    "org",
-    "activity_type",
-    "recorded_at",
-    "participant_count",
-    "location",
-    "status",
-    "duration_minutes",
-    "in_person",
-)
+TRACKED = ("org", *DATA_FIELDS)
 
 
 # --- Who -------------------------------------------------------------------------------

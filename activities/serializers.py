@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from activities import fields
-from activities.fields import ACTIVITY_ID_PATTERN, SLUG_RE, FieldProblem
+from activities.fields import ACTIVITY_ID_PATTERN, DATA_FIELDS, SLUG_RE, FieldProblem
 from activities.models import Activity, Organization
 from lib.api.fields import DATETIME_HELP, UTCDateTimeField, UTCModelSerializer
 
@@ -74,17 +74,7 @@ class ActivitySerializer(UTCModelSerializer):
 
     class Meta:
         model = Activity
-        fields = [
-            "activity_id",
-            "org_id",
-            "activity_type",
-            "recorded_at",
-            "participant_count",
-            "location",
-            "status",
-            "duration_minutes",
-            "in_person",
-        ]
+        fields = ["activity_id", "org_id", *DATA_FIELDS]
 
     def to_internal_value(self, data: Any) -> Any:
         # DRF's character fields take numbers too (``"activity_id": 0`` became "0"); the

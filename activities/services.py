@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from activities.events import announce_on_commit
+from activities.fields import DATA_FIELDS
 from activities.history import EventBatch
 from activities.models import Activity, ActivityChange, Organization, generate_activity_id
 from lib.transactions import retrying
@@ -113,15 +114,7 @@ class UpsertStats:
     unchanged: int
 
 
-_DATA_FIELDS = (
-    "activity_type",
-    "recorded_at",
-    "participant_count",
-    "location",
-    "status",
-    "duration_minutes",
-    "in_person",
-)
+_DATA_FIELDS = DATA_FIELDS
 
 
 def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
