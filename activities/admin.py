@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -8,8 +9,9 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import formats
-from django.utils.html import format_html
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -17,17 +19,52 @@ from activities import fields, services
 from activities.admin_import import import_view
 from activities.admin_jobs import ImportJobAdmin  # noqa: F401 (registers the import jobs' admin)
 from activities.admin_scope import OrgScopedAdminMixin, ScopedOrganizationAdminMixin
-from activities.models import Activity, Organization
+from activities.history import TRACKED, acting_as, events_of, user_label
+from activities.models import Activity, ActivityEvent, Organization
 from lib.admin_lists import CachedValuesFilter, EstimatedCountPaginator
 from lib.admin_window import WindowSafeAdminMixin, outside_note
 
-EDITABLE = ("org", "activity_type", "recorded_at", "participant_count", "location", "status")
+EDITABLE = (
+    "org",
+    "activity_type",
+    "recorded_at",
+    "participant_count",
+    "location",
+    "status",
+    "duration_minutes",
+    "in_person",
+)
+
+
+class OrganizationForm(ModelForm):
+    """The organisation number checked by its check digit (activities.fields), stored as nine digits."""
+
+    # Wider than the column: "974 760 673" (with spaces) is stored as its nine digits.
+    org_number = forms.CharField(
+        label=_("organisation number"),
+        max_length=20,
+        required=False,
+        help_text=_("Organisasjonsnummer, nine digits."),
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["org_id", "name", "org_number", "coordinators"]
+
+    def clean_org_number(self) -> str:
+        try:
+            return fields.clean_org_number(self.cleaned_data.get("org_number"))
+        except fields.FieldProblem:
+            raise forms.ValidationError(
+                gettext("Not a valid organisation number: nine digits with a correct check digit, e.g. 974 760 673.")
+            ) from None
 
 
 @admin.register(Organization)
 class OrganizationAdmin(ScopedOrganizationAdminMixin, admin.ModelAdmin):
-    list_display = ["org_id", "name", "report_link"]
-    search_fields = ["org_id", "name"]
+    form = OrganizationForm
+    list_display = ["org_id", "name", "org_number", "report_link"]
+    search_fields = ["org_id", "name", "=org_number"]
     filter_horizontal = ["coordinators"]
 
     @admin.display(description=_("Report"))
@@ -41,7 +78,7 @@ class ActivityForm(ModelForm):
 
     class Meta:
         model = Activity
-        fields = ["activity_id", "org", "activity_type", "recorded_at", "participant_count", "location", "status"]
+        fields = ["activity_id", *EDITABLE]
 
     def _checked(self, name: str) -> Any:
         value = self.cleaned_data.get(name)
@@ -64,6 +101,12 @@ class ActivityForm(ModelForm):
             }
         if name == "location":
             return gettext("At most %(max)s characters.") % {"max": fields.LOCATION_MAX_LENGTH}
+        if name == "duration_minutes":
+            return gettext("Whole minutes from 0 to %(max)s (24 hours), or empty for unknown.") % {
+                "max": formats.number_format(fields.MAX_DURATION_MINUTES)
+            }
+        if name == "in_person":
+            return gettext("Choose yes, no or unknown.")
         return gettext("Choose planned, completed or cancelled.")
 
     def clean_activity_type(self) -> Any:
@@ -81,12 +124,65 @@ class ActivityForm(ModelForm):
     def clean_status(self) -> Any:
         return self._checked("status")
 
+    def clean_duration_minutes(self) -> Any:
+        return self._checked("duration_minutes")
+
+    def clean_in_person(self) -> Any:
+        return self._checked("in_person")
+
+
+HISTORY_ROWS = 100
+
+
+def _changes(event: ActivityEvent) -> str:
+    """``field: old → new`` per line, in the field names admin shows."""
+    names = {f.name: str(f.verbose_name) for f in Activity._meta.fields}
+    return format_html_join(
+        mark_safe("<br>"),
+        "{}: {} → {}",
+        (
+            (names.get(name, name), _shown(old), _shown(new))
+            for name, (old, new) in sorted(event.changes.items(), key=lambda item: TRACKED.index(item[0]))
+        ),
+    )
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return gettext("unknown")
+    if value is True:
+        return gettext("yes")
+    if value is False:
+        return gettext("no")
+    if isinstance(value, str) and len(value) >= 20 and value.endswith("Z") and value[4] == "-":
+        try:  # an instant: shown in Norwegian time, as the form shows it
+            return str(formats.localize(timezone.localtime(dt.datetime.fromisoformat(value))))
+        except ValueError:
+            return value
+    return str(value)
+
 
 @admin.register(Activity)
 class ActivityAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.ModelAdmin):
     form = ActivityForm
-    list_display = ["activity_id", "org", "activity_type", "recorded_at", "status", "participant_count", "location"]
-    list_filter = ["org", "status", ("activity_type", CachedValuesFilter), ("location", CachedValuesFilter)]
+    list_display = [
+        "activity_id",
+        "org",
+        "activity_type",
+        "recorded_at",
+        "status",
+        "participant_count",
+        "duration_minutes",
+        "in_person",
+        "location",
+    ]
+    list_filter = [
+        "org",
+        "status",
+        "in_person",
+        ("activity_type", CachedValuesFilter),
+        ("location", CachedValuesFilter),
+    ]
     list_select_related = ["org"]
     search_fields = ["=activity_id", "=org__org_id", "location"]
     autocomplete_fields = ["org"]
@@ -117,10 +213,38 @@ class ActivityAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.ModelAdmin)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Activity | None = None) -> Any:
         readonly = super().get_readonly_fields(request, obj)
-        return ["activity_id", *readonly] if obj is not None else readonly
+        return ["activity_id", *readonly, "history"] if obj is not None else readonly
+
+    @admin.display(description=_("History"))
+    def history(self, obj: Activity) -> str:
+        """Every change of this activity (activities.history), newest first: when, who, what."""
+        events = list(events_of(obj.activity_id).select_related("org")[:HISTORY_ROWS])
+        if not events:
+            return gettext("No recorded changes.")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (formats.localize(timezone.localtime(e.at)), e.actor_label, e.get_action_display(), _changes(e))
+                for e in events
+            ),
+        )
+        return format_html(
+            '<table class="activity-history"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>'
+            "</thead><tbody>{}</tbody></table>",
+            gettext("When"),
+            gettext("Who"),
+            gettext("What"),
+            gettext("What changed"),
+            rows,
+        )
 
     # Writes go through the activities services so live counts and streams stay right.
     def save_model(self, request: HttpRequest, obj: Activity, form: ModelForm, change: bool) -> None:
+        with acting_as(user_label(request.user), user=request.user):
+            self._save(obj, form, change)
+
+    def _save(self, obj: Activity, form: ModelForm, change: bool) -> None:
         if change:
             changes = {name: getattr(obj, name) for name in form.changed_data if name in EDITABLE}
             saved = services.activity_update(activity=obj, changes=changes)
@@ -134,7 +258,9 @@ class ActivityAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.ModelAdmin)
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Activity) -> None:
-        services.activity_delete(activity=obj)
+        with acting_as(user_label(request.user), user=request.user):
+            services.activity_delete(activity=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Activity]) -> None:
-        services.activities_delete(activities=queryset)
+        with acting_as(user_label(request.user), user=request.user):
+            services.activities_delete(activities=queryset)

@@ -31,7 +31,7 @@ class ImportForm(forms.Form):
             "CSV with a header row (separated by ; or , in UTF-8 or Windows-1252), an Excel "
             "workbook (.xlsx, its first sheet), or JSON Lines (one object per line, UTF-8). "
             "Fields: activity_id (optional), org_id, activity_type, recorded_at, "
-            "participant_count, location, status."
+            "participant_count, location, status, duration_minutes and in_person (optional)."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.jsonl,.ndjson,.json"}),
     )

@@ -106,6 +106,65 @@ def clean_status(value: Any) -> str:
     return str(value)
 
 
+def clean_duration_minutes(value: Any) -> int | None:
+    """None (unknown) for a missing or empty value; else whole minutes from 0 to 1440
+    (a JSON integer, or its digits as text; never a boolean or a fraction)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    problem = FieldProblem(f"must be a whole number of minutes from 0 to {MAX_DURATION_MINUTES}, or empty for unknown")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise problem
+    text = str(value).strip()
+    if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
+        raise FieldProblem("cannot be negative")
+    if not text.isascii() or not text.isdigit():
+        raise problem
+    if int(text) > MAX_DURATION_MINUTES:
+        raise FieldProblem(f"at most {MAX_DURATION_MINUTES} minutes (24 hours)")
+    return int(text)
+
+
+IN_PERSON_TRUE = frozenset({"true", "yes", "ja", "1"})
+IN_PERSON_FALSE = frozenset({"false", "no", "nei", "0"})
+
+
+def clean_in_person(value: Any) -> bool | None:
+    """None (unknown) for a missing or empty value; a boolean, or in a file's text
+    true/false, yes/no, ja/nei, 1/0 (any case)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if not text:
+            return None
+        if text in IN_PERSON_TRUE:
+            return True
+        if text in IN_PERSON_FALSE:
+            return False
+    raise FieldProblem("must be true or false (also yes/no, ja/nei, 1/0), or empty for unknown")
+
+
+def clean_org_number(value: Any) -> str:
+    """An organisasjonsnummer (python-stdnum's no.orgnr), stored as its nine digits;
+    spaces are allowed. Empty for none."""
+    from stdnum.exceptions import InvalidChecksum, ValidationError
+    from stdnum.no import orgnr
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    _no_nul(value)
+    if not isinstance(value, str):
+        raise FieldProblem("must be text: nine digits, e.g. 974 760 673")
+    try:
+        return str(orgnr.validate(value))
+    except InvalidChecksum:
+        raise FieldProblem("is not a valid organisation number (its check digit is wrong)") from None
+    except ValidationError:
+        raise FieldProblem(f"must be {ORG_NUMBER_LENGTH} digits (spaces allowed), e.g. 974 760 673") from None
+
+
 CLEANERS = {
     "activity_id": clean_activity_id,
     "activity_type": clean_activity_type,
@@ -113,4 +172,6 @@ CLEANERS = {
     "participant_count": clean_participant_count,
     "location": clean_location,
     "status": clean_status,
+    "duration_minutes": clean_duration_minutes,
+    "in_person": clean_in_person,
 }

@@ -29,7 +29,17 @@ from activities.fields import MAX_PARTICIPANTS, FieldProblem
 from lib.timeranges import UTC, reporting_zone
 
 Format = Literal["csv", "jsonl", "xlsx"]
-FIELDS = ("activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status")
+FIELDS = (
+    "activity_id",
+    "org_id",
+    "activity_type",
+    "recorded_at",
+    "participant_count",
+    "location",
+    "status",
+    "duration_minutes",  # optional: empty or absent is unknown
+    "in_person",  # optional: true/false, yes/no, ja/nei, 1/0; empty or absent is unknown
+)
 FIELD_SET = frozenset(FIELDS)
 REQUIRED = ("org_id", "activity_type", "recorded_at")
 Row = tuple[int, dict[str, Any] | str]  # (line, raw values) or (line, why the row is unreadable)

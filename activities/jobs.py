@@ -34,6 +34,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from activities import importing
+from activities.history import acting_as, user_label
 from activities.importing import ImportFileError, ImportProgress, ImportResult, import_activities
 from activities.models import ImportJob, Organization
 from lib import task_runner
@@ -99,8 +100,10 @@ def run_import_job(*, job_id: int) -> None:
 def _run(job: ImportJob) -> None:
     orgs = Organization.objects.filter(pk__in=job.scope_orgs.values("pk")) if job.scoped else None
     publisher = _Publisher(job.pk)
+    uploader = job.created_by
+    actor = acting_as(f"import #{job.pk} by {user_label(uploader) if uploader else 'a deleted user'}", user=uploader)
     try:
-        with long_running(), job.file.open("rb") as file:
+        with actor, long_running(), job.file.open("rb") as file:
             result = import_activities(
                 file=file,
                 file_name=job.file_name,

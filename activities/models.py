@@ -218,6 +218,73 @@ class ActivityRollup(models.Model):
         )
 
 
+class ActivityEvent(models.Model):
+    """One create, change, move or delete of an activity: who, when, and what changed.
+
+    Written by ``activities.services`` in the writer's own transaction (``activities.history``),
+    on every path: the API, admin, the importer's COPY and ``bulk_update`` batches, commands.
+    Keyed by the activity's public id, not a foreign key, so a deleted activity keeps its
+    history. ``org``/``recorded_at`` are the activity's after the change (for a delete:
+    the organisation it left, and no instant), ``old_org``/``old_recorded_at`` before it
+    (none for a create), so "what changed in this organisation's period" finds a move out
+    of the period or to another organisation too (``activities.history.activity_events``).
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        CHANGE = "change", _("changed")
+        MOVE = "move", _("moved to another organisation")
+        DELETE = "delete", _("deleted")
+
+    # The foreign keys have no database constraint: an import's events are written in
+    # bulk with keys of rows the same transaction has just written or read, and the
+    # per-row checks would be a third of the history's cost there (docs/performance.md).
+    # Django still cascades (organisation) and nulls (user) on delete.
+    activity_id = models.CharField(_("activity id"), max_length=ID_MAX_LENGTH)
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    org = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("organisation"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    old_org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", null=True, db_index=False, db_constraint=False
+    )
+    old_recorded_at = models.DateTimeField(null=True, blank=True)
+    # {field: [old, new]} in the API's spelling (org as its org_id, instants in UTC with Z).
+    changes = models.JSONField(_("changes"), default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("user"),
+    )
+    # "API key <name>", a username, "import #12 by <user>", "command reaggregate"...
+    actor_label = models.CharField(_("by"), max_length=200)
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("activity change")
+        verbose_name_plural = _("activity changes")
+        indexes = [
+            models.Index(fields=["org", "at"], name="activityevent_org_at"),
+            # Creates (most of an import's rows) have no old organisation: not indexed.
+            models.Index(fields=["old_org", "at"], name="activityevent_old_org_at", condition=Q(old_org__isnull=False)),
+            models.Index(fields=["activity_id"], name="activityevent_activity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.action} by {self.actor_label} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
 def import_files_storage() -> FileSystemStorage:
     """Where uploads wait for their job (``IMPORT_FILES_DIR``); a callable, so the
     directory is a setting and not part of the migration."""

@@ -54,10 +54,37 @@ class ActivitySerializer(UTCModelSerializer):
     participant_count = serializers.IntegerField(min_value=0, max_value=fields.MAX_PARTICIPANTS, default=0)
     location = serializers.CharField(max_length=fields.LOCATION_MAX_LENGTH, allow_blank=True, default="")
     activity_type = serializers.SlugField(max_length=fields.ID_MAX_LENGTH)
+    duration_minutes = serializers.IntegerField(
+        min_value=0,
+        max_value=fields.MAX_DURATION_MINUTES,
+        allow_null=True,
+        default=None,
+        error_messages={
+            "max_value": f"At most {fields.MAX_DURATION_MINUTES} minutes (24 hours).",
+            "min_value": "Cannot be negative.",
+            "invalid": "Must be a whole number of minutes, or null for unknown.",
+        },
+        help_text="How long it lasted, in whole minutes (at most 1440, 24 hours); null or left out: unknown.",
+    )
+    in_person = serializers.BooleanField(
+        allow_null=True,
+        default=None,
+        help_text="Whether it was held in person; null or left out: unknown.",
+    )
 
     class Meta:
         model = Activity
-        fields = ["activity_id", "org_id", "activity_type", "recorded_at", "participant_count", "location", "status"]
+        fields = [
+            "activity_id",
+            "org_id",
+            "activity_type",
+            "recorded_at",
+            "participant_count",
+            "location",
+            "status",
+            "duration_minutes",
+            "in_person",
+        ]
 
     def to_internal_value(self, data: Any) -> Any:
         # DRF's character fields take numbers too (``"activity_id": 0`` became "0"); the
@@ -68,6 +95,9 @@ class ActivitySerializer(UTCModelSerializer):
                 for name in STRING_FIELDS
                 if name in data and not isinstance(data[name], str)
             }
+            # DRF's BooleanField also takes "yes", 1, "on"...; the schema says boolean.
+            if "in_person" in data and data["in_person"] is not None and not isinstance(data["in_person"], bool):
+                wrong["in_person"] = ["Must be true, false or null."]
             if wrong:
                 raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
@@ -86,6 +116,12 @@ class ActivitySerializer(UTCModelSerializer):
 
     def validate_status(self, value: str) -> str:
         return _checked("status", value)
+
+    def validate_duration_minutes(self, value: int | None) -> int | None:
+        return _checked("duration_minutes", value)
+
+    def validate_in_person(self, value: bool | None) -> bool | None:
+        return _checked("in_person", value)
 
     def validate_activity_id(self, value: str) -> str:
         value = _checked("activity_id", value)

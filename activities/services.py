@@ -1,7 +1,8 @@
 """Writes to activities. Every path that changes activities goes through here.
 
-Each write runs in one transaction that touches activity rows only: no count is
-maintained and no lock spans an organisation. After commit it announces, once, which
+Each write runs in one transaction that touches activity rows only (and appends their
+history, ``activities.history``, and the change marker): no count is maintained and no
+lock spans an organisation. After commit it announces, once, which
 organisations and instants changed (``activities.events``); the stream and any cache
 listen to that. A transaction PostgreSQL aborts for a deadlock or serialization failure
 is retried (``lib.transactions``).
@@ -18,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from activities.events import announce_on_commit
+from activities.history import EventBatch
 from activities.models import Activity, ActivityChange, Organization, generate_activity_id
 from lib.transactions import retrying
 
@@ -35,6 +37,8 @@ class ActivityData:
     location: str = ""
     status: str = Activity.Status.COMPLETED
     activity_id: str | None = field(default=None)
+    duration_minutes: int | None = None  # None: unknown
+    in_person: bool | None = None  # None: unknown
 
 
 Point = tuple[int, dt.datetime]  # (organisation pk, recorded_at): where a change shows
@@ -42,6 +46,20 @@ Point = tuple[int, dt.datetime]  # (organisation pk, recorded_at): where a chang
 
 def _point(activity: Activity) -> Point:
     return (activity.org_id, activity.recorded_at)
+
+
+def _values(activity: Activity | ActivityData) -> dict[str, Any]:
+    """What the history records of an activity (``org`` as its org_id; the org is loaded)."""
+    return {"org": activity.org.org_id, **{name: getattr(activity, name) for name in _DATA_FIELDS}}
+
+
+def _org_keys(pks: Iterable[int], known: Iterable[Organization] = ()) -> dict[int, str]:
+    """org_id by primary key, asking the database only for those not in ``known``."""
+    keys = {org.pk: org.org_id for org in known}
+    missing = set(pks) - keys.keys()
+    if missing:
+        keys.update(Organization.objects.filter(pk__in=missing).values_list("pk", "org_id"))
+    return keys
 
 
 def activities_create(*, items: Sequence[ActivityData]) -> list[Activity]:
@@ -60,6 +78,8 @@ def activities_create(*, items: Sequence[ActivityData]) -> list[Activity]:
             participant_count=item.participant_count,
             location=item.location,
             status=item.status,
+            duration_minutes=item.duration_minutes,
+            in_person=item.in_person,
         )
         for item in items
     ]
@@ -74,6 +94,10 @@ def activities_create(*, items: Sequence[ActivityData]) -> list[Activity]:
 @retrying
 def _create(objs: list[Activity]) -> list[Activity]:
     created = Activity.objects.bulk_create(objs, batch_size=500)
+    events = EventBatch()
+    for activity in created:
+        events.created(activity.activity_id, activity.org_id, activity.recorded_at)
+    events.write()
     announce_on_commit(_point(a) for a in created)
     return created
 
@@ -89,15 +113,24 @@ class UpsertStats:
     unchanged: int
 
 
-_DATA_FIELDS = ("activity_type", "recorded_at", "participant_count", "location", "status")
+_DATA_FIELDS = (
+    "activity_type",
+    "recorded_at",
+    "participant_count",
+    "location",
+    "status",
+    "duration_minutes",
+    "in_person",
+)
 
 
 def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
     """Create or update activities keyed by ``activity_id`` (each item must have one).
 
     Rows whose stored values already match are not written, so importing the same data
-    twice changes nothing. Three statements for any batch size: one locking read (of
-    these activities' rows only), one insert, one update; announced after commit.
+    twice changes nothing. A few statements for any batch size: one locking read (of
+    these activities' rows only), one insert, one update, one insert of their history
+    (``activities.history``); announced after commit.
     """
     by_id: dict[str, ActivityData] = {}
     for item in items:
@@ -115,11 +148,14 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
         new: list[ActivityData] = []
         changed: list[Activity] = []
         points: list[Point] = []
+        events = EventBatch()
+        org_keys = _org_keys((a.org_id for a in existing.values()), known={item.org for item in items})
         for activity_id, item in by_id.items():
             current = existing.get(activity_id)
             if current is None:
                 new.append(item)
                 points.append((item.org.pk, item.recorded_at))
+                events.created(activity_id, item.org.pk, item.recorded_at)
                 continue
             same = current.org_id == item.org.pk and all(
                 getattr(current, name) == getattr(item, name) for name in _DATA_FIELDS
@@ -127,6 +163,8 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
             if same:
                 continue
             points.append(_point(current))  # where it was, and where it is now
+            before = {"org": org_keys[current.org_id], **{name: getattr(current, name) for name in _DATA_FIELDS}}
+            events.changed(activity_id, current.org_id, before, item.org.pk, _values(item))
             current.org = item.org
             for name in _DATA_FIELDS:
                 setattr(current, name, getattr(item, name))
@@ -140,6 +178,7 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
             ) from None
         if changed:
             Activity.objects.bulk_update(changed, fields=["org", *_DATA_FIELDS], batch_size=1000)
+        events.write()
         announce_on_commit(points)
     return UpsertStats(created=len(new), updated=len(changed), unchanged=len(by_id) - len(new) - len(changed))
 
@@ -167,14 +206,12 @@ def _insert(items: Sequence[ActivityData]) -> None:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for i in items:
-                copy.write_row(
-                    (i.activity_id, i.org.pk, i.activity_type, i.recorded_at, i.participant_count, i.location, i.status)
-                )
+                copy.write_row((i.activity_id, i.org.pk, *(getattr(i, n) for n in _DATA_FIELDS)))
 
 
 def activity_update(*, activity: Activity, changes: dict[str, Any]) -> Activity:
     """Apply field changes to one activity (``org`` may change too)."""
-    allowed = {"org", "activity_type", "recorded_at", "participant_count", "location", "status"}
+    allowed = {"org", *_DATA_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"cannot change {sorted(unknown)}")
@@ -189,10 +226,14 @@ def _update(pk: int, changes: dict[str, Any]) -> Activity:
     # when a concurrent delete won (the API answers 404).
     current = Activity.objects.select_for_update(of=("self",)).select_related("org").get(pk=pk)
     before = _point(current)
+    old_values = _values(current)
     for name, value in changes.items():
         setattr(current, name, value)
     current.save(update_fields=[*changes] if changes else None)
     after = _point(current)
+    events = EventBatch()
+    events.changed(current.activity_id, before[0], old_values, after[0], _values(current))
+    events.write()
     if before != after:
         announce_on_commit([before, after])
     return current
@@ -206,9 +247,19 @@ def activities_delete(*, activities: Iterable[Activity]) -> int:
 @retrying
 def _delete(pks: list[int]) -> int:
     locked = list(
-        Activity.objects.select_for_update().filter(pk__in=pks).order_by("pk").only("pk", "org_id", "recorded_at")
+        Activity.objects.select_for_update()
+        .filter(pk__in=pks)
+        .order_by("pk")
+        .only("pk", "activity_id", "org_id", *_DATA_FIELDS)
     )
     Activity.objects.filter(pk__in=[a.pk for a in locked]).delete()
+    org_keys = _org_keys(a.org_id for a in locked)
+    events = EventBatch()
+    for a in locked:
+        events.deleted(
+            a.activity_id, a.org_id, {"org": org_keys[a.org_id], **{name: getattr(a, name) for name in _DATA_FIELDS}}
+        )
+    events.write()
     announce_on_commit(_point(a) for a in locked)
     return len(locked)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
@@ -12,16 +13,30 @@ from rest_framework.serializers import BaseSerializer
 from activities import services
 from activities.fields import ACTIVITY_ID_PATTERN
 from activities.filters import ActivityFilter
+from activities.history import acting_as, user_label
 from activities.models import Activity
 from activities.serializers import ActivitySerializer
 from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
-from lib.api.access import require_org, scope_to_key
+from lib.api.access import KeyHolder, require_org, scope_to_key
 from lib.api.views import DELETED, PROBLEM, DeleteConfirmMixin, contract_example
 
 
 def _data(validated: dict[str, Any]) -> services.ActivityData:
     return services.ActivityData(**validated)
+
+
+def _acting(request: Request) -> Any:
+    """Who the history puts this request's changes down to: the API key by name (token
+    mode), else the user signed in to the site (session cookie), else nobody known."""
+    holder = request.user
+    if isinstance(holder, KeyHolder):
+        return acting_as(f"API key {getattr(holder.key, 'name', holder.key)}")
+    # DRF has replaced the site's request.user (by its own, None without a key): ask the session.
+    user = get_user(request._request)
+    if user.is_authenticated:
+        return acting_as(f"{user_label(user)} (API)", user=user)
+    return acting_as("API, no key")
 
 
 TAG = "activities"
@@ -94,7 +109,8 @@ class ActivityViewSet(DeleteConfirmMixin, viewsets.ModelViewSet):
         items = serializer.validated_data if many else [serializer.validated_data]
         for item in items:
             require_org(request, item["org"])
-        created = services.activities_create(items=[_data(item) for item in items])
+        with _acting(request):
+            created = services.activities_create(items=[_data(item) for item in items])
         out = self.get_serializer(created if many else created[0], many=many)
         return Response(out.data, status=status.HTTP_201_CREATED)
 
@@ -104,10 +120,13 @@ class ActivityViewSet(DeleteConfirmMixin, viewsets.ModelViewSet):
         if "org" in changes:
             require_org(self.request, changes["org"])  # moving it: the new organisation too
         try:
-            serializer.instance = services.activity_update(activity=serializer.instance, changes=changes)  # type: ignore[arg-type]
+            with _acting(self.request):
+                serializer.instance = services.activity_update(activity=serializer.instance, changes=changes)  # type: ignore[arg-type]
         except Activity.DoesNotExist:
             raise NotFound() from None  # a concurrent DELETE won
 
     def perform_destroy(self, instance: Activity) -> None:
-        if not services.activity_delete(activity=instance):
+        with _acting(self.request):
+            deleted = services.activity_delete(activity=instance)
+        if not deleted:
             raise NotFound()  # a concurrent DELETE won

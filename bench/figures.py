@@ -203,6 +203,7 @@ def figure_5_import(ctx: Context) -> list[dict[str, Any]]:
         peak_mb = peak / 2**20
     with psycopg.connect(ctx.dsn, autocommit=True) as conn:
         conn.execute("DELETE FROM activities_activity WHERE activity_id LIKE 'imp-%%'")
+        conn.execute("DELETE FROM activities_activityevent WHERE activity_id LIKE 'imp-%%'")  # their history
     return [
         _row(
             "5 import",

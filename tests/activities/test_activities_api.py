@@ -35,6 +35,8 @@ def test_create_one_returns_201_and_the_contract_shape(api, org):
         "participant_count": 4,
         "location": "Oslo",
         "status": "completed",
+        "duration_minutes": None,
+        "in_person": None,
     }
 
 

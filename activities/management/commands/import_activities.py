@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
+from activities.history import acting_as
 from activities.importing import BATCH_SIZE, ImportFileError, ImportProgress, ImportResult, import_activities
 from lib.db import long_running_command
 
@@ -40,14 +41,15 @@ class Command(BaseCommand):
         # A progress bar only on a terminal: piped or redirected output stays the summary.
         bar = ProgressBar(self.stdout, _file_size(path)) if self.stdout.isatty() else None
         try:
-            result = import_activities(
-                path=path,
-                fmt=options["format"],
-                skip_invalid=options["skip_invalid"],
-                dry_run=options["dry_run"],
-                batch_size=options["batch_size"],
-                progress=bar,
-            )
+            with acting_as(f"command import_activities {path.name}"):
+                result = import_activities(
+                    path=path,
+                    fmt=options["format"],
+                    skip_invalid=options["skip_invalid"],
+                    dry_run=options["dry_run"],
+                    batch_size=options["batch_size"],
+                    progress=bar,
+                )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
         except ValidationError as exc:
