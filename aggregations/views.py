@@ -2,23 +2,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from activities.filters import ActivityFilter
 from activities.models import Activity
 from activities.serializers import ActivitySerializer
-from aggregations import services
+from aggregations import evidence, services
 from aggregations.filters import AggregationSnapshotFilter
-from aggregations.models import AggregationSnapshot
+from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import last_submitted_period
 from aggregations.serializers import (
     ActivitiesQuerySerializer,
+    EvidenceQuerySerializer,
     OrgQuerySerializer,
     SnapshotCreateSerializer,
     SnapshotSerializer,
@@ -29,9 +33,10 @@ from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
 from lib.api.access import require_org
 from lib.api.fields import range_from_query
-from lib.api.ids import AGG_SNAPSHOT_ID
+from lib.api.ids import AGG_SNAPSHOT_ID, SUBMITTED_PERIOD_ID
 from lib.api.pagination import PagePagination
-from lib.api.views import CONTRACT_RANGE, DELETED, PROBLEM, SnapshotViewSet, contract_example
+from lib.api.views import CONTRACT_RANGE, DELETED, PROBLEM, JsonNegotiation, SnapshotViewSet, contract_example
+from schemes.exports import CSV_TYPE, XLSX_TYPE
 
 TAG = "bufdir-aggregations"
 
@@ -152,7 +157,89 @@ class AggregationSnapshotViewSet(SnapshotViewSet):
         period = last_submitted_period(org=query.validated_data["org_id"])
         if period is None:
             raise NotFound("This organisation has not submitted any period yet.")
-        return Response(SubmittedPeriodSerializer(period).data)
+        return Response(SubmittedPeriodSerializer(period, context={"request": request}).data)
+
+
+EVIDENCE_HEADERS = [
+    OpenApiParameter(
+        "X-Evidence-SHA256",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="The file's SHA-256 in hex, as sha256sum prints it (evidence.csv_sha256 / xlsx_sha256).",
+    ),
+    OpenApiParameter(
+        "Repr-Digest",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="RFC 9530: sha-256=:<base64>:. Also sent as Digest (RFC 3230).",
+    ),
+]
+
+
+class SubmittedPeriodEvidenceView(APIView):
+    """GET /api/v1/submitted-periods/{id}/evidence: a scheme submission's evidence file."""
+
+    content_negotiation_class = JsonNegotiation
+
+    @extend_schema(
+        operation_id="getSubmittedPeriodEvidence",
+        tags=[TAG],
+        summary="The evidence file of a submitted period (getSubmittedPeriodEvidence)",
+        description=(
+            "The file stored at submission, byte for byte: every activity counted under the "
+            "frozen rule version with its id and counted fields, as CSV (format=csv, the "
+            "default) or XLSX (format=xlsx). Its SHA-256 is in X-Evidence-SHA256 (hex) and "
+            "Repr-Digest/Digest (base64), and equals evidence.csv_sha256 / xlsx_sha256 of "
+            "getLastSubmittedPeriod. 404 for an unknown period or one submitted without a "
+            "scheme (no evidence); 400 for another format; in token mode a key reads only "
+            "its own organisations' periods (403)."
+        ),
+        parameters=[EvidenceQuerySerializer, *EVIDENCE_HEADERS],
+        responses={
+            (200, CSV_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="RFC 4180 CSV, UTF-8",
+                examples=[
+                    OpenApiExample(
+                        "Two counted activities",
+                        value=(
+                            "activity_id,recorded_at,activity_type,status,participant_count,duration_minutes,"
+                            "in_person,location\r\nact-10021,2026-01-15T10:30:00Z,peer_support,completed,4,90,"
+                            "true,Oslo\r\nact-10022,2026-02-03T17:00:00Z,peer_support,completed,6,60,true,Oslo\r\n"
+                        ),
+                    )
+                ],
+            ),
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="One sheet, with a title"),
+            400: PROBLEM,
+            403: PROBLEM,
+            404: PROBLEM,
+        },
+    )
+    def get(self, request: Request, id: str) -> HttpResponse:
+        query = EvidenceQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        fmt = query.validated_data["format"]
+        pk = SUBMITTED_PERIOD_ID.parse(id)
+        period = (
+            SubmittedPeriod.objects.select_related("org", "scheme_version__scheme").filter(pk=pk).first()
+            if pk is not None
+            else None
+        )
+        if period is None:
+            raise NotFound("No such submitted period.")
+        require_org(request, period.org)
+        found = evidence.evidence_of(period)
+        if found is None:
+            raise NotFound("This period was submitted without a grant scheme: it has no evidence.")
+        data, digest = evidence.evidence_file(found, fmt)
+        response = HttpResponse(data, content_type=evidence.CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{evidence.evidence_file_name(period, fmt)}"'
+        for name, value in evidence.digest_headers(digest).items():
+            response[name] = value
+        return response
 
 
 @extend_schema(exclude=True)

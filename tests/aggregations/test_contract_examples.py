@@ -65,6 +65,16 @@ FORMATS = {
 }
 # Additive fields of a snapshot (SPEC.md, "Counting"), beyond the contract.
 SNAPSHOT_EXTRA = {"participant_total": int, "by_activity_type": dict, "by_status": dict}
+# An activity's additive fields (issue 15), unknown (null) unless given.
+ACTIVITY_EXTRA = {"duration_minutes": type(None), "in_person": type(None)}
+UNKNOWN = {"duration_minutes": None, "in_person": None}
+# A submitted period's additive fields (issue 15): a plain submission names no scheme.
+PERIOD_EXTRA = {
+    "scheme": type(None),
+    "evidence": type(None),
+    "changes_since_submission": list,
+    "changes_since_submission_total": int,
+}
 
 
 def assert_like(actual: dict, example: dict, extra: dict | None = None) -> None:
@@ -141,9 +151,9 @@ def test_activities_example(api, org, make_activity):
     ).json()
     assert set(body) == {"data", "pagination"}
     for item in body["data"]:
-        assert_like(item, ACTIVITY_EXAMPLE)
+        assert_like(item, ACTIVITY_EXAMPLE, ACTIVITY_EXTRA)
     assert body["data"] == [
-        ACTIVITY_EXAMPLE,
+        {**ACTIVITY_EXAMPLE, **UNKNOWN},
         {
             "activity_id": "act-10022",
             "org_id": "org-bufdir-42",
@@ -152,6 +162,7 @@ def test_activities_example(api, org, make_activity):
             "participant_count": 1,
             "location": "Bergen",
             "status": "completed",
+            **UNKNOWN,
         },
     ]
     assert body["pagination"] == {"page": 1, "limit": 20, "total": 2}
@@ -160,7 +171,7 @@ def test_activities_example(api, org, make_activity):
 def test_generated_activity_ids_match_the_example_format(api, org, make_activity):
     make_activity(org, "2026-01-15T10:30:00Z")
     body = api.get(f"{URL}/activities", {"org_id": org.org_id, "start": "2026-01-15", "end": "2026-01-15"}).json()
-    assert_like(body["data"][0], ACTIVITY_EXAMPLE)
+    assert_like(body["data"][0], ACTIVITY_EXAMPLE, ACTIVITY_EXTRA)
 
 
 def test_last_submitted_period_example(api, org):
@@ -173,7 +184,8 @@ def test_last_submitted_period_example(api, org):
         activity_count=1203,
     )
     body = api.get(f"{URL}/last-submitted-period", {"org_id": "org-bufdir-42"}).json()
-    assert_like(body, PERIOD_EXAMPLE)
-    assert {k: v for k, v in body.items() if k != "submitted_period_id"} == {
+    assert_like(body, PERIOD_EXAMPLE, PERIOD_EXTRA)
+    assert {k: v for k, v in body.items() if k not in {"submitted_period_id", *PERIOD_EXTRA}} == {
         k: v for k, v in PERIOD_EXAMPLE.items() if k != "submitted_period_id"
     }
+    assert (body["changes_since_submission"], body["changes_since_submission_total"]) == ([], 0)
