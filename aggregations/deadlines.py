@@ -48,7 +48,8 @@ def _submits(period: SubmittedPeriod, scheme: GrantScheme, year: ReportingYear) 
     the organisation that covers the whole reporting year and, when it names a scheme
     (its frozen rule version's), names this one. A plain period (no scheme) counts for
     every scheme, as before schemes could be named."""
-    if period.scheme_version_id is not None and period.scheme_version.scheme_id != scheme.pk:
+    version = period.scheme_version
+    if version is not None and version.scheme_id != scheme.pk:
         return False
     return period.period_start <= year.first_day and period.period_end >= year.last_day
 
@@ -77,7 +78,8 @@ def deadlines(*, orgs: Iterable[Organization], today: dt.date | None = None) -> 
     if not orgs or not schemes:
         return []
     by_org: dict[int, list[SubmittedPeriod]] = defaultdict(list)
-    for period in SubmittedPeriod.objects.filter(org__in=orgs).select_related("scheme_version").order_by("period_start"):
+    submitted = SubmittedPeriod.objects.filter(org__in=orgs).select_related("scheme_version")
+    for period in submitted.order_by("period_start"):
         by_org[period.org_id].append(period)
     found = [
         due

@@ -116,9 +116,7 @@ def evidence_file_name(period: SubmittedPeriod, fmt: str) -> str:
     """``evidence-sub-period-004-peer-support-v2-org-bufdir-42-2026-01-01-to-2026-12-31.csv``."""
     version = period.scheme_version
     scheme = f"-{version.scheme.code}-v{version.number}" if version is not None else ""
-    return (
-        f"evidence-{period.public_id}{scheme}-{period.org.org_id}-{period.period_start}-to-{period.period_end}.{fmt}"
-    )
+    return f"evidence-{period.public_id}{scheme}-{period.org.org_id}-{period.period_start}-to-{period.period_end}.{fmt}"
 
 
 # --- Drift -----------------------------------------------------------------------------

@@ -198,8 +198,11 @@ class SubmittedPeriodEvidenceView(APIView):
         ),
         parameters=[EvidenceQuerySerializer, *EVIDENCE_HEADERS],
         responses={
+            # CSV as a string: a generated client parses text/* as text (the bytes stay in
+            # its response's content); XLSX as binary.
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="One sheet, with a title"),
             (200, CSV_TYPE): OpenApiResponse(
-                OpenApiTypes.BINARY,
+                OpenApiTypes.STR,
                 description="RFC 4180 CSV, UTF-8",
                 examples=[
                     OpenApiExample(
@@ -212,7 +215,6 @@ class SubmittedPeriodEvidenceView(APIView):
                     )
                 ],
             ),
-            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="One sheet, with a title"),
             400: PROBLEM,
             403: PROBLEM,
             404: PROBLEM,

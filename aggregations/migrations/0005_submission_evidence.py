@@ -5,34 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aggregations', '0004_translatable_names'),
-        ('schemes', '0001_initial'),
+        ("aggregations", "0004_translatable_names"),
+        ("schemes", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SubmissionEvidence',
+            name="SubmissionEvidence",
             fields=[
-                ('period', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='evidence', serialize=False, to='aggregations.submittedperiod', verbose_name='submitted period')),
-                ('counted_at', models.DateTimeField(verbose_name='counted at')),
-                ('activity_count', models.PositiveBigIntegerField(verbose_name='activities counted')),
-                ('participant_total', models.PositiveBigIntegerField(verbose_name='participants in total')),
-                ('by_activity_type', models.JSONField(default=dict, verbose_name='counted by activity type')),
-                ('csv', models.BinaryField(verbose_name='evidence (CSV)')),
-                ('csv_sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the CSV')),
-                ('xlsx', models.BinaryField(verbose_name='evidence (XLSX)')),
-                ('xlsx_sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the XLSX')),
+                (
+                    "period",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="evidence",
+                        serialize=False,
+                        to="aggregations.submittedperiod",
+                        verbose_name="submitted period",
+                    ),
+                ),
+                ("counted_at", models.DateTimeField(verbose_name="counted at")),
+                ("activity_count", models.PositiveBigIntegerField(verbose_name="activities counted")),
+                ("participant_total", models.PositiveBigIntegerField(verbose_name="participants in total")),
+                ("by_activity_type", models.JSONField(default=dict, verbose_name="counted by activity type")),
+                ("csv", models.BinaryField(verbose_name="evidence (CSV)")),
+                ("csv_sha256", models.CharField(max_length=64, verbose_name="SHA-256 of the CSV")),
+                ("xlsx", models.BinaryField(verbose_name="evidence (XLSX)")),
+                ("xlsx_sha256", models.CharField(max_length=64, verbose_name="SHA-256 of the XLSX")),
             ],
             options={
-                'verbose_name': 'submission evidence',
-                'verbose_name_plural': 'submission evidence',
+                "verbose_name": "submission evidence",
+                "verbose_name_plural": "submission evidence",
             },
         ),
         migrations.AddField(
-            model_name='submittedperiod',
-            name='scheme_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='submitted_periods', to='schemes.schemeversion', verbose_name='rule version'),
+            model_name="submittedperiod",
+            name="scheme_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="submitted_periods",
+                to="schemes.schemeversion",
+                verbose_name="rule version",
+            ),
         ),
     ]

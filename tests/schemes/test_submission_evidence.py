@@ -171,7 +171,8 @@ def test_the_downloads_are_the_digested_bytes(api, coordinator_client, submitted
         f'attachment; filename="evidence-{submitted.public_id}-peer-support-v1-org-bufdir-42-'
         f'2026-01-01-to-2026-01-31.{fmt}"'
     )
-    from_admin = coordinator_client.get(reverse("admin:aggregations_submittedperiod_evidence", args=[submitted.pk, fmt]))
+    admin_url = reverse("admin:aggregations_submittedperiod_evidence", args=[submitted.pk, fmt])
+    from_admin = coordinator_client.get(admin_url)
     assert from_admin.status_code == 200
     assert from_admin.content == from_api.content
     assert sha256_hex(from_admin.content) == digest
@@ -261,7 +262,9 @@ def admin_activity_form(activity: Activity, **overrides):  # type: ignore[no-unt
     return data
 
 
-IMPORT_HEADER = "activity_id,org_id,activity_type,recorded_at,participant_count,location,status,duration_minutes,in_person\n"
+IMPORT_HEADER = (
+    "activity_id,org_id,activity_type,recorded_at,participant_count,location,status,duration_minutes,in_person\n"
+)
 
 
 def test_drift_lists_exactly_the_changes_after_submission_with_who_and_when(
