@@ -17,6 +17,7 @@ from activities.filters import ActivityFilter
 from activities.models import Activity
 from activities.serializers import ActivitySerializer
 from aggregations import evidence, services
+from aggregations.evidence import CHANGES_SHOWN
 from aggregations.filters import AggregationSnapshotFilter
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import last_submitted_period
@@ -39,6 +40,57 @@ from lib.api.views import CONTRACT_RANGE, DELETED, PROBLEM, JsonNegotiation, Sna
 from schemes.exports import CSV_TYPE, XLSX_TYPE
 
 TAG = "bufdir-aggregations"
+
+PLAIN_PERIOD = {
+    "org_id": "org-bufdir-42",
+    "submitted_period_id": "sub-period-009",
+    "period_start": "2025-10-01",
+    "period_end": "2026-02-28",
+    "submitted_at": "2026-02-28T16:00:00Z",
+    "submitted_by": "user-coordinator-07",
+    "activity_count": 1203,
+    "scheme": None,
+    "evidence": None,
+    "changes_since_submission": [],
+    "changes_since_submission_total": 0,
+}
+SCHEME_PERIOD = {
+    **PLAIN_PERIOD,
+    "submitted_period_id": "sub-period-012",
+    "period_start": "2025-01-01",
+    "period_end": "2025-12-31",
+    "submitted_at": "2026-01-20T09:00:00Z",
+    "submitted_by": "kari",
+    "activity_count": 412,
+    "scheme": {"code": "peer-support", "name": "Likepersonsarbeid", "rule_version": 2},
+    "evidence": {
+        "activity_count": 318,
+        "participant_total": 2240,
+        "by_activity_type": {"peer_support": 318},
+        "activity_count_now": 319,
+        "csv_sha256": "5d41402abc4b2a76b9719d911017c592ae1e0b3f6e4b7a6a3d1c6d3b9c5f2e01",
+        "xlsx_sha256": "9b74c9897bac770ffc029102a200c5de4c1f3a7e2b8d6f0a1e3c5b7d9f1a2c3e",
+        "csv_url": "https://example.org/api/v1/submitted-periods/sub-period-012/evidence?format=csv",
+        "xlsx_url": "https://example.org/api/v1/submitted-periods/sub-period-012/evidence?format=xlsx",
+    },
+    "changes_since_submission": [
+        {
+            "activity_id": "act-10388",
+            "action": "create",
+            "at": "2026-02-03T08:15:00Z",
+            "by": "API key Oslo office sync",
+            "changes": {},
+        },
+        {
+            "activity_id": "act-10021",
+            "action": "change",
+            "at": "2026-01-28T14:02:11Z",
+            "by": "kari",
+            "changes": {"recorded_at": ["2025-12-31T22:30:00Z", "2025-12-31T23:30:00Z"]},
+        },
+    ],
+    "changes_since_submission_total": 2,
+}
 
 
 # Operation ids: the contract's names where it gives one, the same camelCase style elsewhere
@@ -144,10 +196,20 @@ class AggregationSnapshotViewSet(SnapshotViewSet):
         summary="The most recently submitted report period (getLastSubmittedPeriod)",
         description=(
             "The period with the latest period_end (ties: latest submitted_at). A missing or "
-            "unknown org_id is a 400 naming it; 404 when the organisation has submitted nothing."
+            "unknown org_id is a 400 naming it; 404 when the organisation has submitted nothing. "
+            "Beyond the contract: the grant scheme it was submitted under (scheme, or null), "
+            "what that submission counted with the SHA-256 of its evidence files and links to "
+            "them (evidence, or null; activity_count_now is today's count under the same frozen "
+            "rules), and the changes to the period's activities since submission "
+            f"(changes_since_submission, newest first, at most {CHANGES_SHOWN}; "
+            "changes_since_submission_total counts them all)."
         ),
         parameters=[OrgQuerySerializer],
         responses={200: SubmittedPeriodSerializer, 400: PROBLEM, 404: PROBLEM},
+        examples=[
+            OpenApiExample("A plain submission (the contract's example)", value=PLAIN_PERIOD, response_only=True),
+            OpenApiExample("A grant scheme submission, changed since", value=SCHEME_PERIOD, response_only=True),
+        ],
     )
     @action(detail=False, methods=["get"], url_path="last-submitted-period", filterset_class=None)
     def last_submitted_period(self, request: Request) -> Response:
