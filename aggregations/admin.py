@@ -204,9 +204,9 @@ class SubmittedPeriodAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.Mode
         found, now = evidence.evidence_of(obj), evidence.counted_now(obj)
         if found is None or now is None:
             return "-"
-        difference = now.activity_count - found.activity_count
+        difference = now - found.activity_count
         return gettext("%(now)s activities (submitted: %(then)s, %(difference)s)") % {
-            "now": formats.number_format(now.activity_count),
+            "now": formats.number_format(now),
             "then": formats.number_format(found.activity_count),
             "difference": f"{difference:+d}",
         }

@@ -38,7 +38,6 @@ from schemes.exports import (
     write_xlsx,
 )
 from schemes.report import SchemeReport, scheme_report
-from schemes.rules import Summary
 
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {"csv": f"{CSV_TYPE}; charset=utf-8", "xlsx": XLSX_TYPE}
@@ -167,11 +166,16 @@ def change_json(event: ActivityEvent) -> dict[str, Any]:
     }
 
 
-def counted_now(period: SubmittedPeriod) -> Summary | None:
-    """Today's counted figures under the period's frozen rule version (None for a plain
-    submission, or a period outside the supported dates)."""
+def counted_now(period: SubmittedPeriod, *, changes: Changes | None = None) -> int | None:
+    """Today's count of the period under its frozen rule version (None for a plain
+    submission, or a period outside the supported dates). With no change to the
+    period's activities since the submission (``changes``, read if not given) it is the
+    frozen count, read from no activity: the same rows judged by the same rules."""
     version = period.scheme_version
     time_range = _range(period)
-    if version is None or time_range is None:
+    found = evidence_of(period)
+    if version is None or time_range is None or found is None:
         return None
-    return scheme_report(org=period.org, version=version, time_range=time_range).summary
+    if (changes or recent_changes(period)).total == 0:
+        return found.activity_count
+    return scheme_report(org=period.org, version=version, time_range=time_range).summary.activity_count

@@ -142,7 +142,7 @@ class SubmittedPeriodSerializer(serializers.ModelSerializer):
         found = evidence_of(obj)
         if found is None:
             return None
-        now = counted_now(obj)
+        now = counted_now(obj, changes=self._changes(obj))
         request = self.context.get("request")
         url = reverse("submitted-period-evidence", kwargs={"id": obj.public_id})
         if request is not None:
@@ -151,7 +151,7 @@ class SubmittedPeriodSerializer(serializers.ModelSerializer):
             "activity_count": found.activity_count,
             "participant_total": found.participant_total,
             "by_activity_type": found.by_activity_type,
-            "activity_count_now": now.activity_count if now is not None else None,
+            "activity_count_now": now,
             "csv_sha256": found.csv_sha256,
             "xlsx_sha256": found.xlsx_sha256,
             "csv_url": f"{url}?format=csv",
