@@ -278,3 +278,23 @@ def test_values_with_copy_control_characters_round_trip(org, make_activity):
         services.activity_update(activity=activity, changes={"location": tricky})
     event = ActivityEvent.objects.get(action="change")
     assert (event.changes, event.actor_label) == ({"location": ["", tricky]}, "kari\\ \t ola")
+
+
+def test_the_values_at_creation_can_be_rebuilt_from_the_later_changes(org, other_org, make_activity):
+    activity = make_activity(org, "2026-01-10T10:00:00Z", activity_id="act-1", participant_count=3, location="Oslo")
+    services.activity_update(activity=activity, changes={"participant_count": 5, "in_person": True})
+    services.activity_update(activity=activity, changes={"org": other_org, "location": "Bergen"})
+    services.activity_delete(activity=activity)
+    # Walk back from the delete (which holds the last values) through every change.
+    history = list(ActivityEvent.objects.filter(activity_id="act-1").order_by("-at", "-pk"))
+    state = {name: old for name, (old, _) in history[0].changes.items()}
+    for event in history[1:]:
+        state.update({name: old for name, (old, _) in event.changes.items()})
+    assert {k: v for k, v in state.items() if v is not None} == {
+        "org": "org-bufdir-42",
+        "activity_type": "family_guidance",
+        "recorded_at": "2026-01-10T10:00:00Z",
+        "participant_count": 3,
+        "location": "Oslo",
+        "status": "completed",
+    }

@@ -65,7 +65,7 @@ FORMATS = {
 }
 # Additive fields of a snapshot (SPEC.md, "Counting"), beyond the contract.
 SNAPSHOT_EXTRA = {"participant_total": int, "by_activity_type": dict, "by_status": dict}
-# An activity's additive fields (issue 15), unknown (null) unless given.
+# Additive fields of an activity (SPEC.md, "Grant schemes"): null while unknown.
 ACTIVITY_EXTRA = {"duration_minutes": type(None), "in_person": type(None)}
 UNKNOWN = {"duration_minutes": None, "in_person": None}
 # A submitted period's additive fields (issue 15): a plain submission names no scheme.
