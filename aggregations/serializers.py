@@ -94,7 +94,7 @@ class EvidenceSerializer(serializers.Serializer):
 class ChangeSerializer(serializers.Serializer):
     activity_id = serializers.CharField()
     action = serializers.ChoiceField(choices=["create", "change", "move", "delete"])
-    at = serializers.CharField(help_text="When, UTC with Z.")
+    at = UTCDateTimeField(help_text="When, UTC with Z (whole seconds).")
     by = serializers.CharField(help_text='Who: "API key <name>", a username, "import #12 by <user>", a command.')
     changes = serializers.DictField(
         child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
