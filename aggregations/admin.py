@@ -174,12 +174,7 @@ class SubmittedPeriodAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.Mode
         found = evidence.evidence_of(period)
         if found is None:
             raise Http404
-        data, digest = evidence.evidence_file(found, fmt)
-        response = HttpResponse(data, content_type=evidence.CONTENT_TYPES[fmt])
-        response["Content-Disposition"] = f'attachment; filename="{evidence.evidence_file_name(period, fmt)}"'
-        for name, value in evidence.digest_headers(digest).items():
-            response[name] = value
-        return response
+        return evidence.evidence_response(period, found, fmt)
 
     @admin.display(description=_("Grant scheme and rule version"))
     def rule_version(self, obj: SubmittedPeriod) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpResponse
 
 from activities.history import activity_events
 from activities.models import ActivityEvent
@@ -111,6 +112,17 @@ def evidence_file(evidence: SubmissionEvidence, fmt: str) -> tuple[bytes, str]:
     return bytes(evidence.xlsx), evidence.xlsx_sha256
 
 
+def evidence_response(period: SubmittedPeriod, found: SubmissionEvidence, fmt: str) -> HttpResponse:
+    """The stored file as a download (what the API and admin both answer): the very bytes
+    digested, named for what they are, with the digest in the headers."""
+    data, digest = evidence_file(found, fmt)
+    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{evidence_file_name(period, fmt)}"'
+    for name, value in digest_headers(digest).items():
+        response[name] = value
+    return response
+
+
 def evidence_file_name(period: SubmittedPeriod, fmt: str) -> str:
     """``evidence-sub-period-004-peer-support-v2-org-bufdir-42-2026-01-01-to-2026-12-31.csv``."""
     version = period.scheme_version
@@ -149,11 +161,16 @@ class Changes:
     newest: list[ActivityEvent]  # newest first, at most CHANGES_SHOWN
 
 
-def recent_changes(period: SubmittedPeriod, *, limit: int = CHANGES_SHOWN) -> Changes:
-    events = changes_since(period)
-    newest = list(events.order_by("-at", "-pk")[:limit])
-    total = len(newest) if len(newest) < limit else events.count()
-    return Changes(total, newest)
+def recent_changes(period: SubmittedPeriod) -> Changes:
+    """The newest ``CHANGES_SHOWN`` changes and how many there are; read once per period
+    object (the admin page and the API show them and ``counted_now`` consults them)."""
+    if not hasattr(period, "_changes"):
+        events = changes_since(period)
+        newest = list(events.order_by("-at", "-pk")[:CHANGES_SHOWN])
+        total = len(newest) if len(newest) < CHANGES_SHOWN else events.count()
+        period._changes = Changes(total, newest)  # type: ignore[attr-defined]
+    changes: Changes = period._changes  # type: ignore[attr-defined]
+    return changes
 
 
 def change_json(event: ActivityEvent) -> dict[str, Any]:
@@ -166,16 +183,16 @@ def change_json(event: ActivityEvent) -> dict[str, Any]:
     }
 
 
-def counted_now(period: SubmittedPeriod, *, changes: Changes | None = None) -> int | None:
+def counted_now(period: SubmittedPeriod) -> int | None:
     """Today's count of the period under its frozen rule version (None for a plain
     submission, or a period outside the supported dates). With no change to the
-    period's activities since the submission (``changes``, read if not given) it is the
-    frozen count, read from no activity: the same rows judged by the same rules."""
+    period's activities since the submission it is the frozen count, read from no
+    activity: the same rows judged by the same rules."""
     version = period.scheme_version
     time_range = _range(period)
     found = evidence_of(period)
     if version is None or time_range is None or found is None:
         return None
-    if (changes or recent_changes(period)).total == 0:
+    if recent_changes(period).total == 0:
         return found.activity_count
     return scheme_report(org=period.org, version=version, time_range=time_range).summary.activity_count

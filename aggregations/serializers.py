@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from activities.serializers import OrganizationField
-from aggregations.evidence import CHANGES_SHOWN, FORMATS, Changes, change_json, counted_now, evidence_of, recent_changes
+from aggregations.evidence import CHANGES_SHOWN, FORMATS, change_json, counted_now, evidence_of, recent_changes
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from lib.api.fields import BOUND_HELP, BoundQueryField, RangeSerializer, StrictSerializer, UTCDateTimeField
 
@@ -142,7 +142,7 @@ class SubmittedPeriodSerializer(serializers.ModelSerializer):
         found = evidence_of(obj)
         if found is None:
             return None
-        now = counted_now(obj, changes=self._changes(obj))
+        now = counted_now(obj)
         request = self.context.get("request")
         url = reverse("submitted-period-evidence", kwargs={"id": obj.public_id})
         if request is not None:
@@ -158,18 +158,12 @@ class SubmittedPeriodSerializer(serializers.ModelSerializer):
             "xlsx_url": f"{url}?format=xlsx",
         }
 
-    def _changes(self, obj: SubmittedPeriod) -> Changes:
-        cache: dict[int, Changes] = self.context.setdefault("_changes", {})
-        if obj.pk not in cache:
-            cache[obj.pk] = recent_changes(obj)
-        return cache[obj.pk]
-
     @extend_schema_field(ChangeSerializer(many=True))
     def get_changes_since_submission(self, obj: SubmittedPeriod) -> list[dict[str, Any]]:
-        return [change_json(e) for e in self._changes(obj).newest]
+        return [change_json(e) for e in recent_changes(obj).newest]
 
     def get_changes_since_submission_total(self, obj: SubmittedPeriod) -> int:
-        return self._changes(obj).total
+        return recent_changes(obj).total
 
 
 class EvidenceQuerySerializer(StrictSerializer):

@@ -298,12 +298,7 @@ class SubmittedPeriodEvidenceView(APIView):
         found = evidence.evidence_of(period)
         if found is None:
             raise NotFound("This period was submitted without a grant scheme: it has no evidence.")
-        data, digest = evidence.evidence_file(found, fmt)
-        response = HttpResponse(data, content_type=evidence.CONTENT_TYPES[fmt])
-        response["Content-Disposition"] = f'attachment; filename="{evidence.evidence_file_name(period, fmt)}"'
-        for name, value in evidence.digest_headers(digest).items():
-            response[name] = value
-        return response
+        return evidence.evidence_response(period, found, fmt)
 
 
 @extend_schema(exclude=True)

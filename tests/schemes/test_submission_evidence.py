@@ -462,3 +462,15 @@ def test_submitting_twice_or_overlapping_with_a_scheme_stays_refused(coordinator
             scheme_version=scheme.current_version(),
         )
     assert SubmittedPeriod.objects.count() == SubmissionEvidence.objects.count() == 1
+
+
+def test_with_no_change_since_submission_todays_count_reads_no_activity(api, org, submitted):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    table = Activity._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(LAST, {"org_id": org.org_id}).json()
+    assert body["evidence"]["activity_count_now"] == 2
+    assert not [q["sql"] for q in queries if f'"{table}"' in q["sql"] and "FROM" in q["sql"]]
+    assert all('"csv"' not in q["sql"] for q in queries)  # nor the stored files
