@@ -6,18 +6,22 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
-from django.utils import formats
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from activities.admin import _changes as changes_html
 from activities.admin_scope import OrgScopedAdminMixin
-from aggregations import services
+from aggregations import evidence, services
 from aggregations.models import PERIOD_ORDER_MESSAGE, AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import overlapping_period, periods_current_counts
 from lib.admin_lists import EstimatedCountPaginator
 from lib.admin_window import WindowSafeAdminMixin, outside_note
 from lib.timeranges import RangeError, check_date, in_window
+from schemes.models import GrantScheme
 
 
 @admin.register(AggregationSnapshot)
@@ -53,11 +57,32 @@ class AggregationSnapshotAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.
 
 
 class SubmitPeriodForm(forms.ModelForm):
-    """What a coordinator enters; the count, time and submitter are set by the service."""
+    """What a coordinator enters; the count, time and submitter are set by the service.
+    With a grant scheme, its current rule version is frozen with the period."""
+
+    scheme = forms.ModelChoiceField(
+        label=_("Grant scheme"),
+        queryset=GrantScheme.objects.order_by("code"),
+        required=False,
+        help_text=_(
+            "Optional. The scheme's current rules are frozen with the period, and the evidence "
+            "(every counted activity, CSV and XLSX with their SHA-256) is kept."
+        ),
+    )
 
     class Meta:
         model = SubmittedPeriod
         fields = ["org", "period_start", "period_end"]
+
+    def clean_scheme(self) -> GrantScheme | None:
+        scheme: GrantScheme | None = self.cleaned_data.get("scheme")
+        self.cleaned_data["scheme_version"] = None
+        if scheme is not None:
+            version = scheme.current_version()
+            if version is None:
+                raise forms.ValidationError(gettext("This grant scheme has no rules yet."))
+            self.cleaned_data["scheme_version"] = version
+        return scheme
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -98,24 +123,152 @@ class SubmittedPeriodAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.Mode
         "period_end",
         "activity_count",
         "drift",
+        "scheme_version",
         "submitted_at",
         "submitted_by",
     ]
-    list_select_related = ["org"]
+    list_select_related = ["org", "scheme_version__scheme"]
     list_filter = ["org"]
     list_per_page = 50
     search_fields = ["=org__org_id", "org__name", "submitted_by"]
     autocomplete_fields = ["org"]
     date_hierarchy = "period_end"
-    readonly_fields = ["activity_count", "drift", "submitted_at", "submitted_by"]
+    readonly_fields = [
+        "activity_count",
+        "drift",
+        "submitted_at",
+        "submitted_by",
+        "rule_version",
+        "counted",
+        "counted_now",
+        "evidence_files",
+        "changes_since_submission",
+    ]
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # a submitted period is a record of what was sent to Bufdir
 
     def get_fields(self, request: HttpRequest, obj: SubmittedPeriod | None = None) -> Any:
         if obj is None:
-            return ["org", "period_start", "period_end"]
-        return ["org", "period_start", "period_end", "activity_count", "drift", "submitted_at", "submitted_by"]
+            return ["org", "period_start", "period_end", "scheme"]
+        fields = ["org", "period_start", "period_end", "activity_count", "drift", "submitted_at", "submitted_by"]
+        if obj.scheme_version_id is not None:
+            fields += ["rule_version", "counted", "counted_now", "evidence_files"]
+        return [*fields, "changes_since_submission"]
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:pk>/evidence/<str:fmt>/",
+                self.admin_site.admin_view(self.evidence_download),
+                name="aggregations_submittedperiod_evidence",
+            ),
+            *super().get_urls(),
+        ]
+
+    def evidence_download(self, request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+        """The stored evidence file: the very bytes digested (own organisations only)."""
+        period = self.get_queryset(request).select_related("org", "scheme_version__scheme").filter(pk=pk).first()
+        if period is None or fmt not in evidence.FORMATS or not self.has_view_permission(request, period):
+            raise Http404
+        found = evidence.evidence_of(period)
+        if found is None:
+            raise Http404
+        return evidence.evidence_response(period, found, fmt)
+
+    @admin.display(description=_("Grant scheme and rule version"))
+    def rule_version(self, obj: SubmittedPeriod) -> str:
+        version = obj.scheme_version
+        if version is None:
+            return gettext("none (the contract count)")
+        return gettext("%(scheme)s, rules version %(number)s") % {"scheme": version.scheme, "number": version.number}
+
+    @admin.display(description=_("Counted under the scheme"))
+    def counted(self, obj: SubmittedPeriod) -> str:
+        found = evidence.evidence_of(obj)
+        if found is None:
+            return "-"
+        by_type = ", ".join(f"{t}: {formats.number_format(n)}" for t, n in found.by_activity_type.items())
+        return gettext("%(count)s activities, %(participants)s participants") % {
+            "count": formats.number_format(found.activity_count),
+            "participants": formats.number_format(found.participant_total),
+        } + (f" ({by_type})" if by_type else "")
+
+    @admin.display(description=_("Counted today under the same rules"))
+    def counted_now(self, obj: SubmittedPeriod) -> str:
+        found, now = evidence.evidence_of(obj), evidence.counted_now(obj)
+        if found is None or now is None:
+            return "-"
+        difference = now - found.activity_count
+        return gettext("%(now)s activities (submitted: %(then)s, %(difference)s)") % {
+            "now": formats.number_format(now),
+            "then": formats.number_format(found.activity_count),
+            "difference": f"{difference:+d}",
+        }
+
+    @admin.display(description=_("Evidence files"))
+    def evidence_files(self, obj: SubmittedPeriod) -> str:
+        found = evidence.evidence_of(obj)
+        if found is None:
+            return "-"
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}" download>{}</a></td><td><code data-sha256="{}">{}</code></td></tr>',
+            (
+                (
+                    reverse("admin:aggregations_submittedperiod_evidence", args=[obj.pk, fmt]),
+                    evidence.evidence_file_name(obj, fmt),
+                    fmt,
+                    digest,
+                )
+                for fmt, digest in (("csv", found.csv_sha256), ("xlsx", found.xlsx_sha256))
+            ),
+        )
+        return format_html(
+            '<table class="evidence-files"><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>',
+            gettext("File"),
+            gettext("SHA-256 (check with sha256sum)"),
+            rows,
+        )
+
+    @admin.display(description=_("Changes since submission"))
+    def changes_since_submission(self, obj: SubmittedPeriod) -> str:
+        """The activities created, changed, moved or deleted in the period since it was
+        submitted (activities.history), newest first: when, who, what."""
+        changes = evidence.recent_changes(obj)
+        if not changes.total:
+            return gettext("No changes since submission.")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    formats.localize(timezone.localtime(e.at)),
+                    e.actor_label,
+                    e.activity_id,
+                    e.get_action_display(),
+                    changes_html(e),
+                )
+                for e in changes.newest
+            ),
+        )
+        note = ""
+        if changes.total > len(changes.newest):
+            note = gettext("The newest %(shown)s of %(total)s changes.") % {
+                "shown": formats.number_format(len(changes.newest)),
+                "total": formats.number_format(changes.total),
+            }
+        return format_html(
+            '<table class="submission-changes"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+            "</tr></thead><tbody>{}</tbody></table>{}",
+            gettext("When"),
+            gettext("Who"),
+            gettext("Activity"),
+            gettext("What"),
+            gettext("What changed"),
+            rows,
+            note,
+        )
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         # The drift column needs today's count of every listed period: fetch them for the
@@ -145,6 +298,7 @@ class SubmittedPeriodAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.Mode
                 period_start=obj.period_start,
                 period_end=obj.period_end,
                 submitted_by=request.user.get_username(),
+                scheme_version=form.cleaned_data.get("scheme_version"),
             )
         except services.PeriodOverlap as exc:  # lost a race with another submission
             raise ValidationError(str(exc)) from None
@@ -152,3 +306,4 @@ class SubmittedPeriodAdmin(WindowSafeAdminMixin, OrgScopedAdminMixin, admin.Mode
         obj.activity_count = saved.activity_count
         obj.submitted_at = saved.submitted_at
         obj.submitted_by = saved.submitted_by
+        obj.scheme_version = saved.scheme_version

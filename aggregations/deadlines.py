@@ -44,12 +44,13 @@ class Deadline:
 
 
 def _submits(period: SubmittedPeriod, scheme: GrantScheme, year: ReportingYear) -> bool:
-    """Whether a submitted period is the report of ``year`` under ``scheme``: today, any
-    period of the organisation that covers the whole reporting year.
-
-    Hook for submissions that name a scheme (issue 15, item 4): when the period names
-    one, require it to be this scheme.
-    """
+    """Whether a submitted period is the report of ``year`` under ``scheme``: a period of
+    the organisation that covers the whole reporting year and, when it names a scheme
+    (its frozen rule version's), names this one. A plain period (no scheme) counts for
+    every scheme, as before schemes could be named."""
+    version = period.scheme_version
+    if version is not None and version.scheme_id != scheme.pk:
+        return False
     return period.period_start <= year.first_day and period.period_end >= year.last_day
 
 
@@ -77,7 +78,8 @@ def deadlines(*, orgs: Iterable[Organization], today: dt.date | None = None) -> 
     if not orgs or not schemes:
         return []
     by_org: dict[int, list[SubmittedPeriod]] = defaultdict(list)
-    for period in SubmittedPeriod.objects.filter(org__in=orgs).order_by("period_start"):
+    submitted = SubmittedPeriod.objects.filter(org__in=orgs).select_related("scheme_version")
+    for period in submitted.order_by("period_start"):
         by_org[period.org_id].append(period)
     found = [
         due

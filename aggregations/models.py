@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from activities.models import Organization
 from lib.api.ids import AGG_SNAPSHOT_ID, SUBMITTED_PERIOD_ID
 from lib.timeranges import DateTimeRange
+from schemes.models import SchemeVersion
 
 # What a coordinator reads when a period's dates are the wrong way round (the admin form
 # says it on the field; the constraint says it to any other model form).
@@ -66,6 +67,16 @@ class SubmittedPeriod(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"))
     submitted_by = models.CharField(_("submitted by"), max_length=150)
     activity_count = models.PositiveBigIntegerField(_("activity count"), help_text=_("Frozen at submission."))
+    # The rule version the period was submitted under (its scheme's current one then), or
+    # none for a plain submission of the contract count.
+    scheme_version = models.ForeignKey(
+        SchemeVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submitted_periods",
+        verbose_name=_("rule version"),
+    )
 
     class Meta:
         ordering = ["-period_end", "-submitted_at", "-id"]
@@ -86,3 +97,34 @@ class SubmittedPeriod(models.Model):
     @property
     def public_id(self) -> str:
         return SUBMITTED_PERIOD_ID.format(self.pk)
+
+
+class SubmissionEvidence(models.Model):
+    """What a scheme submission counted, frozen with it: the totals, and the evidence
+    files (every counted activity with its id and counted fields) as the bytes handed
+    out, each with its SHA-256. Written once, in the submission's transaction
+    (``aggregations.evidence``); later rule versions or activity changes never touch it."""
+
+    period = models.OneToOneField(
+        SubmittedPeriod,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="evidence",
+        verbose_name=_("submitted period"),
+    )
+    # The exact instant the rows were read: the changes after it are the drift.
+    counted_at = models.DateTimeField(_("counted at"))
+    activity_count = models.PositiveBigIntegerField(_("activities counted"))
+    participant_total = models.PositiveBigIntegerField(_("participants in total"))
+    by_activity_type = models.JSONField(_("counted by activity type"), default=dict)
+    csv = models.BinaryField(_("evidence (CSV)"))
+    csv_sha256 = models.CharField(_("SHA-256 of the CSV"), max_length=64)
+    xlsx = models.BinaryField(_("evidence (XLSX)"))
+    xlsx_sha256 = models.CharField(_("SHA-256 of the XLSX"), max_length=64)
+
+    class Meta:
+        verbose_name = _("submission evidence")
+        verbose_name_plural = _("submission evidence")
+
+    def __str__(self) -> str:
+        return f"{self.period_id}"

@@ -15,7 +15,7 @@ from lib.timeranges import in_window, local_dates_range
 def last_submitted_period(*, org: Organization | int) -> SubmittedPeriod | None:
     """The period with the latest ``period_end`` (ties: latest ``submitted_at``)."""
     return (
-        SubmittedPeriod.objects.select_related("org")
+        SubmittedPeriod.objects.select_related("org", "scheme_version__scheme")
         .filter(org=org)
         .order_by("-period_end", "-submitted_at", "-id")
         .first()

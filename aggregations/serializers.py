@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from activities.serializers import OrganizationField
+from aggregations.evidence import CHANGES_SHOWN, FORMATS, change_json, counted_now, evidence_of, recent_changes
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from lib.api.fields import BOUND_HELP, BoundQueryField, RangeSerializer, StrictSerializer, UTCDateTimeField
 
@@ -67,10 +72,46 @@ class OrgQuerySerializer(StrictSerializer):
     org_id = OrganizationField(help_text=ORG_QUERY_HELP, error_messages=ORG_QUERY_ERRORS)
 
 
+class PeriodSchemeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="e.g. peer-support")
+    name = serializers.CharField()
+    rule_version = serializers.IntegerField(help_text="The rule version frozen at submission.")
+
+
+class EvidenceSerializer(serializers.Serializer):
+    activity_count = serializers.IntegerField(help_text="Activities counted under the frozen rules.")
+    participant_total = serializers.IntegerField()
+    by_activity_type = serializers.DictField(child=serializers.IntegerField())
+    activity_count_now = serializers.IntegerField(
+        allow_null=True, help_text="Today's count of the period under the same frozen rules."
+    )
+    csv_sha256 = serializers.CharField(help_text="SHA-256 (hex) of the evidence CSV, as sha256sum prints it.")
+    xlsx_sha256 = serializers.CharField(help_text="SHA-256 (hex) of the evidence XLSX.")
+    csv_url = serializers.CharField(help_text="getSubmittedPeriodEvidence with format=csv.")
+    xlsx_url = serializers.CharField(help_text="getSubmittedPeriodEvidence with format=xlsx.")
+
+
+class ChangeSerializer(serializers.Serializer):
+    activity_id = serializers.CharField()
+    action = serializers.ChoiceField(choices=["create", "change", "move", "delete"])
+    at = UTCDateTimeField(help_text="When, UTC with Z (whole seconds).")
+    by = serializers.CharField(help_text='Who: "API key <name>", a username, "import #12 by <user>", a command.')
+    changes = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
+        help_text="{field: [old, new]} (org as its org_id, instants in UTC with Z; null = none or unknown).",
+    )
+
+
 class SubmittedPeriodSerializer(serializers.ModelSerializer):
     org_id = serializers.CharField(source="org.org_id", read_only=True)
     submitted_period_id = serializers.CharField(source="public_id", read_only=True)
     submitted_at = UTCDateTimeField(read_only=True)
+    scheme = serializers.SerializerMethodField(help_text="The grant scheme submitted under, or null.")
+    evidence = serializers.SerializerMethodField(help_text="What the scheme submission counted, or null.")
+    changes_since_submission = serializers.SerializerMethodField(
+        help_text=f"The period's activity changes after submission, newest first, at most {CHANGES_SHOWN}."
+    )
+    changes_since_submission_total = serializers.SerializerMethodField()
 
     class Meta:
         model = SubmittedPeriod
@@ -82,5 +123,50 @@ class SubmittedPeriodSerializer(serializers.ModelSerializer):
             "submitted_at",
             "submitted_by",
             "activity_count",
+            "scheme",
+            "evidence",
+            "changes_since_submission",
+            "changes_since_submission_total",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PeriodSchemeSerializer(allow_null=True))
+    def get_scheme(self, obj: SubmittedPeriod) -> dict[str, Any] | None:
+        version = obj.scheme_version
+        if version is None:
+            return None
+        return {"code": version.scheme.code, "name": version.scheme.name, "rule_version": version.number}
+
+    @extend_schema_field(EvidenceSerializer(allow_null=True))
+    def get_evidence(self, obj: SubmittedPeriod) -> dict[str, Any] | None:
+        found = evidence_of(obj)
+        if found is None:
+            return None
+        now = counted_now(obj)
+        request = self.context.get("request")
+        url = reverse("submitted-period-evidence", kwargs={"id": obj.public_id})
+        if request is not None:
+            url = request.build_absolute_uri(url)
+        return {
+            "activity_count": found.activity_count,
+            "participant_total": found.participant_total,
+            "by_activity_type": found.by_activity_type,
+            "activity_count_now": now,
+            "csv_sha256": found.csv_sha256,
+            "xlsx_sha256": found.xlsx_sha256,
+            "csv_url": f"{url}?format=csv",
+            "xlsx_url": f"{url}?format=xlsx",
+        }
+
+    @extend_schema_field(ChangeSerializer(many=True))
+    def get_changes_since_submission(self, obj: SubmittedPeriod) -> list[dict[str, Any]]:
+        return [change_json(e) for e in recent_changes(obj).newest]
+
+    def get_changes_since_submission_total(self, obj: SubmittedPeriod) -> int:
+        return recent_changes(obj).total
+
+
+class EvidenceQuerySerializer(StrictSerializer):
+    format = serializers.ChoiceField(
+        choices=list(FORMATS), required=False, default="csv", help_text="csv (default) or xlsx."
+    )

@@ -9,12 +9,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
 
 from activities.counting import BREAKDOWN, Tally, count_activities, tally
 from activities.models import Organization
+from aggregations.evidence import evidence_for
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import overlapping_period, periods_current_counts
-from lib.timeranges import DateTimeRange, local_dates_range, now_to_second
+from lib.timeranges import DateTimeRange, local_dates_range, now_to_second, truncate_to_second
+from schemes.models import SchemeVersion
+from schemes.report import scheme_report
 
 FIGURES = ["activity_count", "participant_total", "by_activity_type", "by_status", "snapshot_at"]
 
@@ -141,13 +145,23 @@ class PeriodOverlap(ValueError):
 
 
 def period_submit(
-    *, org: Organization, period_start: dt.date, period_end: dt.date, submitted_by: str
+    *,
+    org: Organization,
+    period_start: dt.date,
+    period_end: dt.date,
+    submitted_by: str,
+    scheme_version: SchemeVersion | None = None,
 ) -> SubmittedPeriod:
     """Record that a period (inclusive local dates) was submitted to Bufdir.
 
     The count is computed now and frozen; ``submitted_at`` is now. Periods of one
     organisation may not overlap (checked here, and on PostgreSQL by an exclusion
     constraint, which decides between two concurrent submissions).
+
+    With a ``scheme_version`` (a scheme's current rules, frozen with the period) the
+    activities are read ONCE and judged by it: ``activity_count`` is the number of rows
+    read (the contract count of that same read), and the evidence (the counted totals
+    and files, ``aggregations.evidence``) is written in the same transaction.
     """
     if period_start > period_end:
         raise ValueError("period_start must not be after period_end.")
@@ -156,18 +170,29 @@ def period_submit(
         clash = overlapping_period(org=org, first_day=period_start, last_day=period_end)
         if clash is not None:
             raise PeriodOverlap(f"Overlaps {clash} ({clash.period_start} to {clash.period_end}).")
+        counted_at = timezone.now()
+        report = None
+        if scheme_version is not None:
+            report = scheme_report(org=org, version=scheme_version, time_range=time_range, keep_verdicts=True)
+            activity_count = len(report.verdicts or [])
+        else:
+            activity_count = count_activities(org=org, time_range=time_range)
         try:
             with transaction.atomic():  # a savepoint: the exclusion constraint may refuse
-                return SubmittedPeriod.objects.create(
+                period = SubmittedPeriod.objects.create(
                     org=org,
                     period_start=period_start,
                     period_end=period_end,
-                    submitted_at=now_to_second(),
+                    submitted_at=truncate_to_second(counted_at.astimezone(dt.UTC)),
                     submitted_by=submitted_by,
-                    activity_count=count_activities(org=org, time_range=time_range),
+                    activity_count=activity_count,
+                    scheme_version=scheme_version,
                 )
         except IntegrityError:
             raise PeriodOverlap("Overlaps a period submitted at the same moment.") from None
+        if report is not None:
+            evidence_for(report, period=period, counted_at=counted_at).save()
+        return period
 
 
 def period_drift(*, period: SubmittedPeriod, current: int | None = None) -> tuple[int, int]:

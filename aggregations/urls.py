@@ -1,4 +1,6 @@
-from aggregations.views import AggregationSnapshotAliasViewSet, AggregationSnapshotViewSet
+from django.urls import re_path
+
+from aggregations.views import AggregationSnapshotAliasViewSet, AggregationSnapshotViewSet, SubmittedPeriodEvidenceView
 from lib.api.views import api_router
 
 BASE = "api/v1/bufdir-aggregations"
@@ -9,4 +11,12 @@ router.register(BASE, AggregationSnapshotViewSet, basename="aggregation-snapshot
 # those literally, so they answer exactly like the canonical paths (kept out of the schema).
 router.register(f"{BASE}/{BASE}", AggregationSnapshotAliasViewSet, basename="aggregation-snapshot-alias")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # With and without a trailing slash, like every API route (lib.api.views.api_router).
+    re_path(
+        r"^api/v1/submitted-periods/(?P<id>[^/]+)/evidence/?$",
+        SubmittedPeriodEvidenceView.as_view(),
+        name="submitted-period-evidence",
+    ),
+    *router.urls,
+]

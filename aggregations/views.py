@@ -2,23 +2,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from activities.filters import ActivityFilter
 from activities.models import Activity
 from activities.serializers import ActivitySerializer
-from aggregations import services
+from aggregations import evidence, services
+from aggregations.evidence import CHANGES_SHOWN
 from aggregations.filters import AggregationSnapshotFilter
-from aggregations.models import AggregationSnapshot
+from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from aggregations.selectors import last_submitted_period
 from aggregations.serializers import (
     ActivitiesQuerySerializer,
+    EvidenceQuerySerializer,
     OrgQuerySerializer,
     SnapshotCreateSerializer,
     SnapshotSerializer,
@@ -29,11 +34,63 @@ from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
 from lib.api.access import require_org
 from lib.api.fields import range_from_query
-from lib.api.ids import AGG_SNAPSHOT_ID
+from lib.api.ids import AGG_SNAPSHOT_ID, SUBMITTED_PERIOD_ID
 from lib.api.pagination import PagePagination
-from lib.api.views import CONTRACT_RANGE, DELETED, PROBLEM, SnapshotViewSet, contract_example
+from lib.api.views import CONTRACT_RANGE, DELETED, PROBLEM, JsonNegotiation, SnapshotViewSet, contract_example
+from schemes.exports import CSV_TYPE, XLSX_TYPE
 
 TAG = "bufdir-aggregations"
+
+PLAIN_PERIOD = {
+    "org_id": "org-bufdir-42",
+    "submitted_period_id": "sub-period-009",
+    "period_start": "2025-10-01",
+    "period_end": "2026-02-28",
+    "submitted_at": "2026-02-28T16:00:00Z",
+    "submitted_by": "user-coordinator-07",
+    "activity_count": 1203,
+    "scheme": None,
+    "evidence": None,
+    "changes_since_submission": [],
+    "changes_since_submission_total": 0,
+}
+SCHEME_PERIOD = {
+    **PLAIN_PERIOD,
+    "submitted_period_id": "sub-period-012",
+    "period_start": "2025-01-01",
+    "period_end": "2025-12-31",
+    "submitted_at": "2026-01-20T09:00:00Z",
+    "submitted_by": "kari",
+    "activity_count": 412,
+    "scheme": {"code": "peer-support", "name": "Likepersonsarbeid", "rule_version": 2},
+    "evidence": {
+        "activity_count": 318,
+        "participant_total": 2240,
+        "by_activity_type": {"peer_support": 318},
+        "activity_count_now": 319,
+        "csv_sha256": "5d41402abc4b2a76b9719d911017c592ae1e0b3f6e4b7a6a3d1c6d3b9c5f2e01",
+        "xlsx_sha256": "9b74c9897bac770ffc029102a200c5de4c1f3a7e2b8d6f0a1e3c5b7d9f1a2c3e",
+        "csv_url": "https://example.org/api/v1/submitted-periods/sub-period-012/evidence?format=csv",
+        "xlsx_url": "https://example.org/api/v1/submitted-periods/sub-period-012/evidence?format=xlsx",
+    },
+    "changes_since_submission": [
+        {
+            "activity_id": "act-10388",
+            "action": "create",
+            "at": "2026-02-03T08:15:00Z",
+            "by": "API key Oslo office sync",
+            "changes": {},
+        },
+        {
+            "activity_id": "act-10021",
+            "action": "change",
+            "at": "2026-01-28T14:02:11Z",
+            "by": "kari",
+            "changes": {"recorded_at": ["2025-12-31T22:30:00Z", "2025-12-31T23:30:00Z"]},
+        },
+    ],
+    "changes_since_submission_total": 2,
+}
 
 
 # Operation ids: the contract's names where it gives one, the same camelCase style elsewhere
@@ -139,10 +196,20 @@ class AggregationSnapshotViewSet(SnapshotViewSet):
         summary="The most recently submitted report period (getLastSubmittedPeriod)",
         description=(
             "The period with the latest period_end (ties: latest submitted_at). A missing or "
-            "unknown org_id is a 400 naming it; 404 when the organisation has submitted nothing."
+            "unknown org_id is a 400 naming it; 404 when the organisation has submitted nothing. "
+            "Beyond the contract: the grant scheme it was submitted under (scheme, or null), "
+            "what that submission counted with the SHA-256 of its evidence files and links to "
+            "them (evidence, or null; activity_count_now is today's count under the same frozen "
+            "rules), and the changes to the period's activities since submission "
+            f"(changes_since_submission, newest first, at most {CHANGES_SHOWN}; "
+            "changes_since_submission_total counts them all)."
         ),
         parameters=[OrgQuerySerializer],
         responses={200: SubmittedPeriodSerializer, 400: PROBLEM, 404: PROBLEM},
+        examples=[
+            OpenApiExample("A plain submission (the contract's example)", value=PLAIN_PERIOD, response_only=True),
+            OpenApiExample("A grant scheme submission, changed since", value=SCHEME_PERIOD, response_only=True),
+        ],
     )
     @action(detail=False, methods=["get"], url_path="last-submitted-period", filterset_class=None)
     def last_submitted_period(self, request: Request) -> Response:
@@ -152,7 +219,86 @@ class AggregationSnapshotViewSet(SnapshotViewSet):
         period = last_submitted_period(org=query.validated_data["org_id"])
         if period is None:
             raise NotFound("This organisation has not submitted any period yet.")
-        return Response(SubmittedPeriodSerializer(period).data)
+        return Response(SubmittedPeriodSerializer(period, context={"request": request}).data)
+
+
+EVIDENCE_HEADERS = [
+    OpenApiParameter(
+        "X-Evidence-SHA256",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="The file's SHA-256 in hex, as sha256sum prints it (evidence.csv_sha256 / xlsx_sha256).",
+    ),
+    OpenApiParameter(
+        "Repr-Digest",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="RFC 9530: sha-256=:<base64>:. Also sent as Digest (RFC 3230).",
+    ),
+]
+
+
+class SubmittedPeriodEvidenceView(APIView):
+    """GET /api/v1/submitted-periods/{id}/evidence: a scheme submission's evidence file."""
+
+    content_negotiation_class = JsonNegotiation
+
+    @extend_schema(
+        operation_id="getSubmittedPeriodEvidence",
+        tags=[TAG],
+        summary="The evidence file of a submitted period (getSubmittedPeriodEvidence)",
+        description=(
+            "The file stored at submission, byte for byte: every activity counted under the "
+            "frozen rule version with its id and counted fields, as CSV (format=csv, the "
+            "default) or XLSX (format=xlsx). Its SHA-256 is in X-Evidence-SHA256 (hex) and "
+            "Repr-Digest/Digest (base64), and equals evidence.csv_sha256 / xlsx_sha256 of "
+            "getLastSubmittedPeriod. 404 for an unknown period or one submitted without a "
+            "scheme (no evidence); 400 for another format; in token mode a key reads only "
+            "its own organisations' periods (403)."
+        ),
+        parameters=[EvidenceQuerySerializer, *EVIDENCE_HEADERS],
+        responses={
+            # CSV as a string: a generated client parses text/* as text (the bytes stay in
+            # its response's content); XLSX as binary.
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="One sheet, with a title"),
+            (200, CSV_TYPE): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="RFC 4180 CSV, UTF-8",
+                examples=[
+                    OpenApiExample(
+                        "Two counted activities",
+                        value=(
+                            "activity_id,recorded_at,activity_type,status,participant_count,duration_minutes,"
+                            "in_person,location\r\nact-10021,2026-01-15T10:30:00Z,peer_support,completed,4,90,"
+                            "true,Oslo\r\nact-10022,2026-02-03T17:00:00Z,peer_support,completed,6,60,true,Oslo\r\n"
+                        ),
+                    )
+                ],
+            ),
+            400: PROBLEM,
+            403: PROBLEM,
+            404: PROBLEM,
+        },
+    )
+    def get(self, request: Request, id: str) -> HttpResponse:
+        query = EvidenceQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        fmt = query.validated_data["format"]
+        pk = SUBMITTED_PERIOD_ID.parse(id)
+        period = (
+            SubmittedPeriod.objects.select_related("org", "scheme_version__scheme").filter(pk=pk).first()
+            if pk is not None
+            else None
+        )
+        if period is None:
+            raise NotFound("No such submitted period.")
+        require_org(request, period.org)
+        found = evidence.evidence_of(period)
+        if found is None:
+            raise NotFound("This period was submitted without a grant scheme: it has no evidence.")
+        return evidence.evidence_response(period, found, fmt)
 
 
 @extend_schema(exclude=True)

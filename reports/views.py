@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -15,7 +12,7 @@ from rest_framework.views import APIView
 
 from lib.api.access import CountingThrottle, require_org
 from lib.api.fields import range_from_query
-from lib.api.views import PROBLEM
+from lib.api.views import PROBLEM, JsonNegotiation
 from lib.timeranges import RangeError
 from reports.exports import CSV_TYPE, XLSX_TYPE, report_csv, report_xlsx
 from reports.render import file_stem, report_json
@@ -23,18 +20,6 @@ from reports.serializers import EXAMPLE, ReportQuerySerializer, ReportSeriesSeri
 from reports.series import TooManyBuckets, report_series
 
 TAG = "reports"
-
-
-class JsonNegotiation(BaseContentNegotiation):
-    """JSON for every answer, errors included: the view picks CSV or XLSX itself from
-    ``format`` and ``Accept``, so that DRF's own ``?format=`` handling (a 404 for an
-    unknown one) never runs and an error is always problem JSON."""
-
-    def select_parser(self, request: Any, parsers: Any) -> Any:
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
-        return (renderers[0], renderers[0].media_type)
 
 
 def chosen_format(request: Request, given: str | None) -> str:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from activities.selection import ActivityRow
 from lib.timeranges import isoformat_z, reporting_zone
 from schemes.report import SchemeReport
 from schemes.rules import Verdict
@@ -72,8 +74,12 @@ def report_json(report: SchemeReport, *, time_zone: str) -> dict[str, Any]:
     }
 
 
-def _cells(verdict: Verdict) -> list[Any]:
-    row = verdict.row
+ACTIVITY_COLUMNS = COLUMNS[:8]  # an activity's id and counted fields (the evidence's columns)
+RECORDED_AT_COLUMN = 1  # the index of recorded_at in every row below
+
+
+def activity_cells(row: ActivityRow) -> list[Any]:
+    """An activity's ``ACTIVITY_COLUMNS``, as Python values (``write_csv``/``write_xlsx`` format them)."""
     return [
         row.activity_id,
         row.recorded_at,
@@ -83,9 +89,11 @@ def _cells(verdict: Verdict) -> list[Any]:
         row.duration_minutes,
         row.in_person,
         row.location,
-        verdict.counted,
-        verdict.reason,
     ]
+
+
+def _cells(verdict: Verdict) -> list[Any]:
+    return [*activity_cells(verdict.row), verdict.counted, verdict.reason]
 
 
 def _csv_value(value: Any) -> Any:
@@ -96,63 +104,81 @@ def _csv_value(value: Any) -> Any:
     return "" if value is None else value
 
 
-def report_csv(report: SchemeReport) -> bytes:
-    """RFC 4180, UTF-8: a header row, then one row per activity of the range in time
-    order; times UTC with ``Z``, booleans ``true``/``false``, unknown empty."""
+def write_csv(columns: list[str], rows: Iterable[list[Any]]) -> bytes:
+    """RFC 4180, UTF-8: a header row, then the rows; times UTC with ``Z``, booleans
+    ``true``/``false``, unknown empty."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for verdict in report.verdicts or []:
-        writer.writerow([_csv_value(v) for v in _cells(verdict)])
+    writer.writerow(columns)
+    for cells in rows:
+        writer.writerow([_csv_value(v) for v in cells])
     return out.getvalue().encode("utf-8")
 
 
+def report_csv(report: SchemeReport) -> bytes:
+    """One row per activity of the range in time order, with its verdict and reason."""
+    return write_csv(COLUMNS, (_cells(v) for v in report.verdicts or []))
+
+
+def local_text(value: dt.datetime) -> str:
+    """An instant as the reporting time zone's wall clock, for titles."""
+    return f"{value.astimezone(reporting_zone()):%Y-%m-%d %H:%M:%S}"
+
+
 def title_lines(report: SchemeReport, *, time_zone: str) -> list[str]:
-    zone = reporting_zone()
     r = report.time_range
-
-    def local(value: dt.datetime) -> str:
-        return f"{value.astimezone(zone):%Y-%m-%d %H:%M:%S}"
-
     year = f", reporting year {report.year.label}" if report.year is not None else ""
     s = report.summary
     return [
         f"{report.scheme.name} ({report.scheme.code}), rules version {report.version.number}",
         f"Activities of {report.org.name} ({report.org.org_id})",
-        f"{local(r.start)} to {local(r.end)}{year}, times in {time_zone}",
+        f"{local_text(r.start)} to {local_text(r.end)}{year}, times in {time_zone}",
         f"Counted: {s.activity_count} activities, {s.participant_total} participants; excluded: {s.excluded_count}",
     ]
 
 
-def report_xlsx(report: SchemeReport, *, time_zone: str) -> bytes:
-    """One sheet: a title (scheme and version, organisation, range, time zone, totals),
-    then one row per activity with real local datetimes, numbers and booleans."""
+def write_xlsx(*, sheet_title: str, title: list[str], columns: list[str], rows: Iterable[list[Any]]) -> bytes:
+    """One sheet: the title lines (the first in bold), a blank row, a header row, then
+    the rows with real numbers and booleans, and ``recorded_at`` (``RECORDED_AT_COLUMN``)
+    as a local datetime (Excel has no time zones: the title names the zone)."""
     zone = reporting_zone()
     book = Workbook()
     sheet = book.active
-    sheet.title = "Scheme report"
-    for i, line in enumerate(title_lines(report, time_zone=time_zone)):
+    sheet.title = sheet_title
+    for i, line in enumerate(title):
         sheet.append([line])
         if i == 0:
             sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([])
-    sheet.append(COLUMNS)
+    sheet.append(columns)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
-    widths = [len(name) for name in COLUMNS]
-    for verdict in report.verdicts or []:
-        cells = _cells(verdict)
-        cells[1] = cells[1].astimezone(zone).replace(tzinfo=None)  # Excel has no time zones: the title names it
+    widths = [len(name) for name in columns]
+    at = RECORDED_AT_COLUMN
+    for cells in rows:
+        cells = list(cells)
+        cells[at] = cells[at].astimezone(zone).replace(tzinfo=None)
         sheet.append(cells)
-        sheet.cell(row=sheet.max_row, column=2).number_format = DATETIME_FORMAT
+        sheet.cell(row=sheet.max_row, column=at + 1).number_format = DATETIME_FORMAT
         for i, v in enumerate(cells):
-            widths[i] = max(widths[i], 19 if i == 1 else len(str(_csv_value(v))))
+            widths[i] = max(widths[i], 19 if i == at else len(str(_csv_value(v))))
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = min(width, 60) + 2
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def report_xlsx(report: SchemeReport, *, time_zone: str) -> bytes:
+    """One sheet: a title (scheme and version, organisation, range, time zone, totals),
+    then one row per activity with real local datetimes, numbers and booleans."""
+    return write_xlsx(
+        sheet_title="Scheme report",
+        title=title_lines(report, time_zone=time_zone),
+        columns=COLUMNS,
+        rows=(_cells(v) for v in report.verdicts or []),
+    )
 
 
 def file_stem(report: SchemeReport) -> str:

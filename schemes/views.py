@@ -16,9 +16,9 @@ from rest_framework.views import APIView
 from lib.api.access import CountingThrottle, require_org
 from lib.api.fields import range_from_query
 from lib.api.pagination import PagePagination
-from lib.api.views import PROBLEM
+from lib.api.views import PROBLEM, JsonNegotiation
 from lib.timeranges import RangeError
-from reports.views import TAG, JsonNegotiation, chosen_format
+from reports.views import TAG, chosen_format
 from schemes.exports import CSV_TYPE, XLSX_TYPE, file_stem, report_csv, report_json, report_xlsx, verdict_json
 from schemes.models import GrantScheme, SchemeVersion
 from schemes.periods import ReportingYear, reporting_year

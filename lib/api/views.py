@@ -8,6 +8,7 @@ from django.db.models import Model
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -26,6 +27,18 @@ def api_router() -> SimpleRouter:
     router = SimpleRouter()
     router.trailing_slash = "/?"
     return router
+
+
+class JsonNegotiation(BaseContentNegotiation):
+    """JSON for every answer, errors included: the view picks CSV or XLSX itself from
+    ``format`` and ``Accept``, so that DRF's own ``?format=`` handling (a 404 for an
+    unknown one) never runs and an error is always problem JSON."""
+
+    def select_parser(self, request: Any, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return (renderers[0], renderers[0].media_type)
 
 
 class PublicIdLookupMixin:

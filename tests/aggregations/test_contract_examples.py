@@ -68,6 +68,13 @@ SNAPSHOT_EXTRA = {"participant_total": int, "by_activity_type": dict, "by_status
 # Additive fields of an activity (SPEC.md, "Grant schemes"): null while unknown.
 ACTIVITY_EXTRA = {"duration_minutes": type(None), "in_person": type(None)}
 UNKNOWN = {"duration_minutes": None, "in_person": None}
+# A submitted period's additive fields (issue 15): a plain submission names no scheme.
+PERIOD_EXTRA = {
+    "scheme": type(None),
+    "evidence": type(None),
+    "changes_since_submission": list,
+    "changes_since_submission_total": int,
+}
 
 
 def assert_like(actual: dict, example: dict, extra: dict | None = None) -> None:
@@ -177,7 +184,8 @@ def test_last_submitted_period_example(api, org):
         activity_count=1203,
     )
     body = api.get(f"{URL}/last-submitted-period", {"org_id": "org-bufdir-42"}).json()
-    assert_like(body, PERIOD_EXAMPLE)
-    assert {k: v for k, v in body.items() if k != "submitted_period_id"} == {
+    assert_like(body, PERIOD_EXAMPLE, PERIOD_EXTRA)
+    assert {k: v for k, v in body.items() if k not in {"submitted_period_id", *PERIOD_EXTRA}} == {
         k: v for k, v in PERIOD_EXAMPLE.items() if k != "submitted_period_id"
     }
+    assert (body["changes_since_submission"], body["changes_since_submission_total"]) == ([], 0)

@@ -35,6 +35,11 @@ def test_last_submitted_period_is_the_one_with_the_latest_end(api, org, other_or
         "submitted_at": "2025-01-24T16:00:00Z",
         "submitted_by": "user-coordinator-07",
         "activity_count": 7,
+        # Additive (issue 15): a plain submission names no scheme and has no evidence.
+        "scheme": None,
+        "evidence": None,
+        "changes_since_submission": [],
+        "changes_since_submission_total": 0,
     }
 
 

@@ -8,6 +8,7 @@ against a real daphne server sharing the test database, checking real answers.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib
 import json
 import os
@@ -27,6 +28,7 @@ from httpx_sse import connect_sse
 
 from activities.models import Organization
 from aggregations.models import SubmittedPeriod
+from aggregations.services import period_submit
 from schemes.models import GrantScheme
 from schemes.services import scheme_rules_set
 from tests.record_counts.server import ROOT, DaphneServer
@@ -315,6 +317,29 @@ def test_python_client_drives_every_operation(server, schema, package):
     unknown = call("getReportScheme", org_id=org.org_id, scheme="no-such-scheme", year=2026)
     assert unknown.status_code == 400
     assert isinstance(unknown.parsed, m.Problem)
+
+    # A submission under the scheme: the period names it, and its evidence file is the
+    # one digested.
+    under = period_submit(
+        org=org,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 3, 31),
+        submitted_by="kari",
+        scheme_version=scheme.current_version(),
+    )
+    last = call("getLastSubmittedPeriod", org_id=org.org_id)
+    assert last.status_code == 200
+    assert (last.parsed.scheme.code, last.parsed.scheme.rule_version) == ("everything", 1)
+    assert last.parsed.evidence.activity_count == last.parsed.activity_count == 2
+    assert last.parsed.changes_since_submission_total == 0
+    for fmt, digest in (
+        (m.GetSubmittedPeriodEvidenceFormat.CSV, last.parsed.evidence.csv_sha256),
+        (m.GetSubmittedPeriodEvidenceFormat.XLSX, last.parsed.evidence.xlsx_sha256),
+    ):
+        evidence = call("getSubmittedPeriodEvidence", under.public_id, format_=fmt)
+        assert evidence.status_code == 200
+        assert hashlib.sha256(evidence.content).hexdigest() == digest == evidence.headers["x-evidence-sha256"]
+    assert call("getSubmittedPeriodEvidence", "sub-period-999").status_code == 404
 
     deleted = call("deleteActivity", second_id)
     assert deleted.status_code == 200
