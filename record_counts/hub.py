@@ -191,3 +191,21 @@ def get_hub(read_counts: ReadCounts, *, coalesce_seconds: float) -> Hub:
 def current_hub() -> Hub | None:
     """The hub, if this process serves streams (None in gunicorn workers and commands)."""
     return _hub
+
+
+# Other hubs of this process that follow announcements too: the GRIP publisher's.
+_other_hubs: list[Hub] = []
+
+
+def register_hub(hub: Hub) -> None:
+    _other_hubs.append(hub)
+
+
+def unregister_hub(hub: Hub) -> None:
+    if hub in _other_hubs:
+        _other_hubs.remove(hub)
+
+
+def all_hubs() -> list[Hub]:
+    """Every hub of this process that announcements must reach."""
+    return ([_hub] if _hub is not None else []) + [h for h in _other_hubs if not h.loop.is_closed()]
