@@ -188,3 +188,29 @@ def test_the_origin_holds_no_connection_for_held_streams(tmp_path, settings, org
             reader.close()
     finally:
         setup.stop()
+
+
+def test_keep_alives_flow_and_the_next_link_rechecks_the_key(tmp_path, settings, org):
+    """Keep-alives come from Pushpin; every GRIP_NEXT_SECONDS the next link re-checks the key
+    (here revoked behind the app's back, with no close published) and sends no duplicate."""
+    env = {"API_ACCESS": "token", "API_READ_ACCESS": "token", "STREAM_KEEPALIVE_SECONDS": "1", "GRIP_NEXT_SECONDS": "1"}
+    setup = Setup(tmp_path, env=env)
+    try:
+        from api_keys.models import ApiKey
+
+        key, raw = api_key_create(name="screens", org_ids=["org-grip"])
+        auth = {"Authorization": f"Bearer {raw}"}
+        with httpx.stream("GET", setup.pushpin.url + STREAM, params=PARAMS, headers=auth, timeout=10) as response:
+            assert response.status_code == 200
+            seen, started, chunks = b"", time.monotonic(), response.iter_bytes()
+            for chunk in chunks:
+                seen += chunk
+                if seen.count(b": keep-alive") >= 2 and time.monotonic() - started > 3:
+                    break  # several next links have been answered by now
+            assert seen.count(b"event: message") == 1, seen  # the first count, and no repeat
+            ApiKey.objects.filter(pk=key.pk).update(revoked_at="2026-01-01T00:00:00Z")  # no signal
+            ended = time.monotonic()
+            for _ in chunks:
+                assert time.monotonic() - ended < 5, "the next link did not end the revoked key's stream"
+    finally:
+        setup.stop()
