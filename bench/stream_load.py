@@ -338,6 +338,17 @@ def _pushpin(app_port: int, env: dict[str, str]) -> Iterator[tuple[int, str, sub
         yield port, f"http://127.0.0.1:{publish}", proc
 
 
+async def _warm_up(url: str, params: dict[str, str], streams: int = 8) -> None:
+    async def one(http: httpx.AsyncClient) -> None:
+        async with http.stream("GET", STREAM, params=params) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data: {"):
+                    return
+
+    async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30, read=30)) as http:
+        await asyncio.gather(*(one(http) for _ in range(streams)))
+
+
 async def _grip_fanout(
     n: int, url: str, params: dict[str, str], change: Any, app: list[psutil.Process],
     pushpin: list[psutil.Process], app_port: int, setup: str,
@@ -345,6 +356,7 @@ async def _grip_fanout(
     clients = [Client() for _ in range(n)]
     stop = asyncio.Event()
     limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=0)
+    await _warm_up(url, params)  # the app's lazy imports and first-request caches are not per stream
     rss_app, rss_pp = _rss(app), _rss(pushpin)
     async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30, read=None), limits=limits) as http:
         gate = asyncio.Semaphore(CONNECTING)

@@ -11,8 +11,10 @@ Exactly one publisher runs per deployment (docs/stream.md, "Who publishes"):
   hold requests starts it in its event loop on the first one.
 
 It is the hub (record_counts.hub) with one subscription per watched range instead of
-one per client: the same coalescing window and one counting query per organisation per
-round, and rounds one at a time. After each round, every range whose count changed
+one per client: one counting query per organisation per round, rounds one at a time,
+and at most one round per coalescing window, its leading edge (a change after a quiet
+window is published at once; the changes following it within the window wait for the
+next round). After each round, every range whose count changed
 since the last one published on its channel goes out in one publish request (one item
 per range, never per client), with ``id`` = the new count's state and ``prev-id`` = the
 last one; publish requests are sent one at a time, in round order, so on each channel
@@ -54,7 +56,7 @@ class RangeSubscription(Subscription):
 
 class Publisher:
     def __init__(self, read_counts: ReadCounts, *, coalesce_seconds: float, registry: Any = None) -> None:
-        self.hub = Hub(read_counts, coalesce_seconds=coalesce_seconds)
+        self.hub = Hub(read_counts, coalesce_seconds=coalesce_seconds, leading_edge=True)
         self.registry = registry if registry is not None else watched.registry()
         self.subs: dict[watched.Watched, RangeSubscription] = {}
         self.pending: set[RangeSubscription] = set()
