@@ -338,13 +338,12 @@ _hold_in_db_thread = _in_db_thread(_hold)
 @require_GET
 async def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if grip.is_signed(request):
-        response, entry, served = await _hold_in_db_thread(request)
+        held, entry, served = await _hold_in_db_thread(request)
         if entry is not None:
             inline = publisher.ensure_inline(_read_counts)
             if inline is not None:
-                await relay.ensure_subscribed()
                 inline.add(entry, served)
-        return response
+        return held
     opened = await _open_in_db_thread(request)
     if isinstance(opened, HttpResponse):
         return opened
