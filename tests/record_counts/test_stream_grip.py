@@ -214,3 +214,19 @@ def test_keep_alives_flow_and_the_next_link_rechecks_the_key(tmp_path, settings,
                 assert time.monotonic() - ended < 5, "the next link did not end the revoked key's stream"
     finally:
         setup.stop()
+
+
+def test_an_anonymous_reader_cannot_grow_the_watched_ranges_past_the_cap(tmp_path, settings, org):
+    setup = Setup(tmp_path, env={"GRIP_WATCH_PER_ORG": "2"})
+    try:
+        readers = []
+        for day in ("01", "02"):
+            readers.append(open_stream(setup.pushpin.url, {**PARAMS, "start": f"2026-01-{day}"}))
+        refused = httpx.get(setup.pushpin.url + STREAM, params={**PARAMS, "start": "2026-01-03"}, timeout=10)
+        assert refused.status_code == 503 and "Retry-After" in refused.headers
+        again = open_stream(setup.pushpin.url, {**PARAMS, "start": "2026-01-01"})  # a watched range: fine
+        assert again.next(timeout=5)["record_count"] == 1
+        for reader in [*readers, again]:
+            reader.close()
+    finally:
+        setup.stop()
