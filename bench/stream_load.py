@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -449,7 +450,8 @@ def _ours_through_pushpin(n: int, env: dict[str, str], org_id: str) -> list[dict
     with _pushpin(app_port, env) as (pp_port, publish_url, pp):
         app_env = dict(env, GRIP_KEY=GRIP_BENCH_KEY, GRIP_PUBLISH_URL=publish_url)
         gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "bufdir_project.wsgi:application",
-                    "-b", f"127.0.0.1:{app_port}", "-w", "2", "--log-level", "warning"]  # fmt: skip
+                    "-b", f"127.0.0.1:{app_port}", "--log-level", "warning",
+                    *os.environ.get("BENCH_GRIP_GUNICORN", "-w 2").split()]  # fmt: skip
         with (
             _process(gunicorn, app_env, "grip-gunicorn") as app,
             _process([sys.executable, "manage.py", "grip_publisher"], app_env, "grip-publisher") as publisher,
