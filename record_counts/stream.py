@@ -27,6 +27,7 @@ from typing import ParamSpec, TypeVar
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.core import signing
+from django.core.handlers.asgi import ASGIRequest
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -339,7 +340,10 @@ _hold_in_db_thread = _in_db_thread(_hold)
 async def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if grip.is_signed(request):
         held, entry, served = await _hold_in_db_thread(request)
-        if entry is not None:
+        # Without Redis this process publishes, from its event loop: only a server's own
+        # loop lives on (under WSGI each request gets a passing one; there, run Redis and
+        # the grip_publisher process, docs/deployment.md).
+        if entry is not None and isinstance(request, ASGIRequest):
             inline = publisher.ensure_inline(_read_counts)
             if inline is not None:
                 inline.add(entry, served)
