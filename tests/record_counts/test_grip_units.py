@@ -116,3 +116,16 @@ def test_a_full_registry_does_not_touch_writes(settings):
     for day in range(200):
         watched.registry().watch(Watched(org.pk, org.org_id, rng(day)), "0-0")
     assert write_queries() == before
+
+
+def test_deploy_checks_of_hold_mode(settings):
+    from record_counts.checks import check_grip
+
+    settings.GRIP_KEY, settings.GRIP_PUBLISH_URL, settings.REDIS_URL = "", "", ""
+    assert check_grip() == []  # off
+    settings.GRIP_KEY = "changeme"
+    assert [m.id for m in check_grip()] == ["record_counts.W002", "record_counts.W003"]
+    settings.GRIP_KEY, settings.GRIP_PUBLISH_URL = "a-long-random-key-0123456789", "http://127.0.0.1:5561"
+    assert [m.id for m in check_grip()] == ["record_counts.W004"]  # no Redis
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    assert check_grip() == []
