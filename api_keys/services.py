@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from activities.models import Organization
@@ -68,10 +69,19 @@ def api_key_org_pks(*, key: ApiKey) -> frozenset[int]:
     return frozenset(key.organizations.values_list("pk", flat=True))
 
 
+# Sent after the commit that revoked keys, with ``key_pks``: open streams of those keys end
+# (record_counts listens; this layer does not know about streams).
+keys_revoked = Signal()
+
+
 def api_keys_revoke(*, keys: Iterable[ApiKey]) -> int:
     """Revoke these keys now; returns how many were still active."""
     pks = [k.pk for k in keys]
-    return ApiKey.objects.filter(pk__in=pks, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = list(ApiKey.objects.filter(pk__in=pks, revoked_at__isnull=True).values_list("pk", flat=True))
+    n = ApiKey.objects.filter(pk__in=revoked, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if revoked:
+        transaction.on_commit(lambda: keys_revoked.send(sender=ApiKey, key_pks=revoked))
+    return n
 
 
 def api_key_still_covers(*, key_pk: int, org_pk: int) -> bool:

@@ -43,6 +43,9 @@ class Context:
     duration: float
     rows: int
     stream_servers: tuple[str, ...] = ("daphne-1",)
+    stream_clients: tuple[int, ...] = (1000, 4000)  # figure 4's N (--stream-clients)
+    stream_setups: tuple[str, ...] = ("floor", "pushpin", "direct")  # figure 4's set-ups
+    stream_burst: bool = True  # figure 4's import burst against the direct server
     _orgs: dict[str, tuple[int, str]] | None = None
 
     def orgs(self) -> dict[str, tuple[int, str]]:

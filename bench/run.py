@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py [--rows 1000000] [--figures 1,2,3,4,5,6,7,8,9] [--duration 5]
     .venv/bin/python bench/run.py --skip-load --figures 4 [--stream-servers daphne-1,uvicorn-1]
+    .venv/bin/python bench/run.py --figures 4 --stream-clients 1000,10000 [--stream-setups floor,pushpin,direct]
 
 Creates a fresh PostgreSQL database (default bufdir_bench on 127.0.0.1), loads it with
 COPY, runs the figures and prints a table; the figures are also written as JSON to
@@ -73,6 +74,16 @@ def main() -> int:
         default="daphne-1",
         help="figure 4's servers, comma-separated: daphne-1 (the design), uvicorn-1 (a measured alternative)",
     )
+    parser.add_argument(
+        "--stream-clients", default="1000,4000", help="figure 4's numbers of streams, comma-separated (N)"
+    )
+    parser.add_argument(
+        "--stream-setups",
+        default="floor,pushpin,direct",
+        help="figure 4's set-ups side by side: floor (Pushpin + trivial GRIP origin), pushpin (ours through "
+        "Pushpin: gunicorn + grip_publisher), direct (ours under the first --stream-servers layout)",
+    )
+    parser.add_argument("--no-stream-burst", action="store_true", help="skip figure 4's import burst")
     args = parser.parse_args()
 
     dsn = args.admin_dsn.rsplit("/", 1)[0] + "/" + args.db
@@ -106,6 +117,9 @@ def main() -> int:
         duration=args.duration,
         rows=args.rows,
         stream_servers=tuple(s.strip() for s in args.stream_servers.split(",") if s.strip()),
+        stream_clients=tuple(int(n) for n in args.stream_clients.split(",") if n.strip()),
+        stream_setups=tuple(s.strip() for s in args.stream_setups.split(",") if s.strip()),
+        stream_burst=not args.no_stream_burst,
     )
     for number in [int(n) for n in args.figures.split(",") if n.strip()]:
         print(f"figure {number} …", flush=True)

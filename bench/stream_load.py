@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -198,8 +201,24 @@ async def _burst(
 
 
 def run_stream_figures(ctx: Any) -> list[dict[str, Any]]:
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))  # inherited by the server
+    """Figure 4: the three set-ups side by side at each N (run_grip_figures), then the
+    import burst against each direct server layout (every client on the exact final count)."""
+    rows = run_grip_figures(ctx)
+    env = dict(ctx.env, REDIS_URL=ctx.redis_url)
+    with psycopg.connect(ctx.dsn) as conn:
+        org_pk, org_id = conn.execute(
+            "SELECT id, org_id FROM activities_organization ORDER BY id LIMIT 1 OFFSET 100"
+        ).fetchone()
+    ctx.env = env
+    if ctx.stream_burst:
+        for layout in ctx.stream_servers:
+            with server(layout, PORT, env):
+                rows.extend(asyncio.run(_burst(ctx, org_id, org_pk, layout)))
+    return rows
+
+
+def run_single_server_fanout(ctx: Any, sizes: tuple[int, ...] = (1000, 4000)) -> list[dict[str, Any]]:
+    """The figure before issue 16 (one server, with its PostgreSQL connections held)."""
     env = dict(ctx.env, REDIS_URL=ctx.redis_url)
     with psycopg.connect(ctx.dsn) as conn:
         org_pk, org_id = conn.execute(
@@ -210,7 +229,330 @@ def run_stream_figures(ctx: Any) -> list[dict[str, Any]]:
     for layout in ctx.stream_servers:
         with server(layout, PORT, env) as proc:
             ps = psutil.Process(proc.pid)
-            for n in (1000, 4000):
+            for n in sizes:
                 rows.extend(asyncio.run(_fanout(ctx, ps, n, org_id, org_pk, layout)))
-            rows.extend(asyncio.run(_burst(ctx, org_id, org_pk, layout)))
     return rows
+
+
+# --- figure 4, three set-ups side by side (issue 16): the floor, ours through Pushpin, ours direct ---
+#
+#   floor    Pushpin (deploy/pushpin/run: the committed pushpin.conf, message_rate raised) in
+#            front of bench/grip_floor.py, which holds every request with a fixed first event;
+#            the change is one publish straight to Pushpin.
+#   pushpin  Pushpin in front of gunicorn (2 sync workers, hold mode) and the grip_publisher
+#            process, with Redis; the change is one activity POST to the app.
+#   direct   daphne alone (the --stream-servers layout, daphne-1), as before.
+#
+# Per set-up and N: connect rate (CONNECTING at a time, failed connects retried as
+# EventSource would, and how many never connected), fan-out p50/p99/max of one change,
+# application CPU for that change (every app process: gunicorn master and workers and the
+# publisher, or daphne; it includes handling the write), stream sockets held by app
+# processes while N streams are open, and resident memory per held stream in Pushpin and in
+# the app.
+
+GRIP_BENCH_KEY = "bench-only-grip-key-not-a-secret"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _family(procs: list[psutil.Process]) -> list[psutil.Process]:
+    seen: dict[int, psutil.Process] = {}
+    for p in procs:
+        try:
+            for q in [p, *p.children(recursive=True)]:
+                seen[q.pid] = q
+        except psutil.NoSuchProcess:
+            pass
+    return list(seen.values())
+
+
+def _cpu(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in _family(procs):
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _rss(procs: list[psutil.Process]) -> int:
+    total = 0
+    for p in _family(procs):
+        with suppress(psutil.NoSuchProcess):
+            total += p.memory_info().rss
+    return total
+
+
+def _sockets_on(procs: list[psutil.Process], port: int) -> int:
+    """Established TCP connections on ``port`` held by these processes (their open streams)."""
+    n = 0
+    for p in _family(procs):
+        with suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            n += sum(1 for c in p.net_connections(kind="tcp") if c.status == "ESTABLISHED" and c.laddr.port == port)
+    return n
+
+
+@contextmanager
+def _process(
+    cmd: list[str], env: dict[str, str], name: str, ready: str | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    log = (ROOT / "bench" / "results" / f"server-{name}.log").open("w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer 200 within {timeout:.0f} s")
+
+
+@contextmanager
+def _pushpin(app_port: int, env: dict[str, str]) -> Iterator[tuple[int, str, subprocess.Popen[bytes]]]:
+    port, publish = _free_port(), _free_port()
+    rundir = Path(tempfile.mkdtemp(prefix="ppb", dir="/tmp"))
+    pp_env = dict(env, GRIP_KEY=GRIP_BENCH_KEY, APP_TARGETS=f"127.0.0.1:{app_port}", PUSHPIN_PORT=str(port),
+                  PUSHPIN_PUBLISH_PORT=str(publish), PUSHPIN_RUNDIR=str(rundir))  # fmt: skip
+    with _process([str(ROOT / "deploy" / "pushpin" / "run")], pp_env, "pushpin") as proc:
+        yield port, f"http://127.0.0.1:{publish}", proc
+
+
+async def _warm_up(url: str, params: dict[str, str], streams: int = 8) -> None:
+    async def one(http: httpx.AsyncClient) -> None:
+        async with http.stream("GET", STREAM, params=params) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data: {"):
+                    return
+
+    async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30, read=30)) as http:
+        await asyncio.gather(*(one(http) for _ in range(streams)))
+
+
+async def _grip_fanout(
+    n: int, url: str, params: dict[str, str], change: Any, app: list[psutil.Process],
+    pushpin: list[psutil.Process], app_port: int, setup: str,
+) -> list[dict[str, Any]]:  # fmt: skip
+    clients = [Client() for _ in range(n)]
+    stop = asyncio.Event()
+    limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=0)
+    await _warm_up(url, params)  # the app's lazy imports and first-request caches are not per stream
+    rss_app, rss_pp = _rss(app), _rss(pushpin)
+    async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30, read=None), limits=limits) as http:
+        gate = asyncio.Semaphore(CONNECTING)
+        connecting = time.perf_counter()
+        tasks = [asyncio.create_task(_listen(http, params, c, stop, gate)) for c in clients]
+        waiters = [asyncio.create_task(c.first.wait()) for c in clients]
+        await asyncio.wait(waiters, timeout=300)
+        for w in waiters:
+            w.cancel()
+        connect_s = time.perf_counter() - connecting
+        never = n - sum(c.first.is_set() for c in clients)
+        retries = sum(c.retries for c in clients)
+        await asyncio.sleep(1)
+        held = _sockets_on(app, app_port)
+        mem_app = (_rss(app) - rss_app) / 1024 / n
+        mem_pp = (_rss(pushpin) - rss_pp) / 1024 / n if pushpin else None
+        current = max((c.latest or 0) for c in clients)
+        for c in clients:
+            c.target = current + 1
+        app_cpu, pp_cpu = _cpu(app), _cpu(pushpin)
+        started = time.perf_counter()
+        await change(current + 1)
+        deadline = time.perf_counter() + 60
+        while any(c.changed_at is None for c in clients if c.first.is_set()) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.005)
+        app_cpu = (_cpu(app) - app_cpu) * 1000
+        pp_cpu = (_cpu(pushpin) - pp_cpu) * 1000
+        stop.set()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    delays = sorted((c.changed_at - started) * 1000 for c in clients if c.changed_at is not None)
+    missing = n - len(delays)
+    p99 = delays[min(len(delays) - 1, int(0.99 * len(delays)))] if delays else float("nan")
+    case = f"{n:,} streams, {setup}"
+    fig = "4 stream"
+    rows = [
+        {"figure": fig, "case": case, "measure": "connect rate (streams/s)", "value": n / connect_s,
+         "note": f"{connect_s:.1f} s, {CONNECTING} at a time, {retries} retried, {never} never connected",
+         "met": never == 0},
+        {"figure": fig, "case": case, "measure": "fan-out p50 ms", "value": statistics.median(delays) if delays else float("nan")},
+        {"figure": fig, "case": case, "measure": "fan-out p99 ms", "value": p99,
+         "note": f"{missing} streams missed it" if missing else ""},
+        {"figure": fig, "case": case, "measure": "fan-out max ms", "value": delays[-1] if delays else float("nan")},
+        {"figure": fig, "case": case, "measure": "app CPU ms per published change", "value": app_cpu},
+        {"figure": fig, "case": case, "measure": "stream sockets held by app processes", "value": held},
+        {"figure": fig, "case": case, "measure": "app RSS KiB per held stream", "value": mem_app},
+    ]  # fmt: skip
+    if pushpin:
+        rows += [
+            {"figure": fig, "case": case, "measure": "Pushpin RSS KiB per held stream", "value": mem_pp},
+            {"figure": fig, "case": case, "measure": "Pushpin CPU us per delivery", "value": pp_cpu * 1000 / max(1, len(delays))},
+        ]  # fmt: skip
+    return rows
+
+
+def _floor(n: int, env: dict[str, str]) -> list[dict[str, Any]]:
+    port = _free_port()
+    with _process([sys.executable, "bench/grip_floor.py", str(port)], env, "grip-floor") as origin:
+        _wait_http(f"http://127.0.0.1:{port}/healthz")
+        with _pushpin(port, env) as (pp_port, publish_url, pp):
+            _wait_http(f"http://127.0.0.1:{pp_port}/healthz")
+
+            async def change(count: int) -> None:
+                data = json.dumps({"org_id": "floor", "record_count": count, "is_complete": False, "timestamp": "x"})
+                item = {
+                    "channel": "floor",
+                    "formats": {"http-stream": {"content": f"event: message\ndata: {data}\n\n"}},
+                }
+                async with httpx.AsyncClient() as http:
+                    (await http.post(publish_url + "/publish/", json={"items": [item]}, timeout=10)).raise_for_status()
+
+            return asyncio.run(
+                _grip_fanout(
+                    n,
+                    f"http://127.0.0.1:{pp_port}",
+                    {},
+                    change,
+                    [psutil.Process(origin.pid)],
+                    [psutil.Process(pp.pid)],
+                    port,
+                    "floor: Pushpin + trivial GRIP origin",
+                )  # fmt: skip
+            )
+
+
+def _ours_through_pushpin(n: int, env: dict[str, str], org_id: str) -> list[dict[str, Any]]:
+    app_port = _free_port()
+    params = {"org_id": org_id, **RANGE}
+    with _pushpin(app_port, env) as (pp_port, publish_url, pp):
+        app_env = dict(env, GRIP_KEY=GRIP_BENCH_KEY, GRIP_PUBLISH_URL=publish_url)
+        gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "bufdir_project.wsgi:application",
+                    "-b", f"127.0.0.1:{app_port}", "--log-level", "warning",
+                    *os.environ.get("BENCH_GRIP_GUNICORN", "-w 2").split()]  # fmt: skip
+        with (
+            _process(gunicorn, app_env, "grip-gunicorn") as app,
+            _process([sys.executable, "manage.py", "grip_publisher"], app_env, "grip-publisher") as publisher,
+        ):
+            _wait_http(f"http://127.0.0.1:{app_port}/healthz")
+            _wait_http(f"http://127.0.0.1:{pp_port}/healthz")
+            time.sleep(1)  # the publisher subscribes to the relay
+
+            async def change(count: int) -> None:
+                async with httpx.AsyncClient() as http:
+                    body = {"org_id": org_id, "activity_type": "peer_support", "recorded_at": "2026-06-15T12:00:00Z"}
+                    (
+                        await http.post(f"http://127.0.0.1:{app_port}/api/v1/activities", json=body, timeout=10)
+                    ).raise_for_status()
+
+            return asyncio.run(
+                _grip_fanout(
+                    n,
+                    f"http://127.0.0.1:{pp_port}",
+                    params,
+                    change,
+                    [psutil.Process(app.pid), psutil.Process(publisher.pid)],
+                    [psutil.Process(pp.pid)],
+                    app_port,
+                    "ours through Pushpin (gunicorn 2 workers + publisher)",
+                )  # fmt: skip
+            )
+
+
+def _ours_direct(n: int, env: dict[str, str], org_id: str, layout: str) -> list[dict[str, Any]]:
+    port = _free_port()
+    params = {"org_id": org_id, **RANGE}
+    with server(layout, port, env) as proc:
+
+        async def change(count: int) -> None:
+            async with httpx.AsyncClient() as http:
+                body = {"org_id": org_id, "activity_type": "peer_support", "recorded_at": "2026-06-15T12:00:00Z"}
+                (
+                    await http.post(f"http://127.0.0.1:{port}/api/v1/activities", json=body, timeout=10)
+                ).raise_for_status()
+
+        return asyncio.run(
+            _grip_fanout(
+                n,
+                f"http://127.0.0.1:{port}",
+                params,
+                change,
+                [psutil.Process(proc.pid)],
+                [],
+                port,
+                f"ours direct ({layout})",
+            )  # fmt: skip
+        )
+
+
+def run_grip_figures(ctx: Any) -> list[dict[str, Any]]:
+    """Figure 4's three set-ups at each N of ``ctx.stream_clients``, one after the other."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))  # inherited by the servers
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    env = dict(ctx.env, REDIS_URL=ctx.redis_url)
+    with psycopg.connect(ctx.dsn) as conn:
+        _, org_id = conn.execute(
+            "SELECT id, org_id FROM activities_organization ORDER BY id LIMIT 1 OFFSET 100"
+        ).fetchone()
+    rows: list[dict[str, Any]] = []
+    for n in ctx.stream_clients:
+        by_setup: dict[str, list[dict[str, Any]]] = {}
+        for setup in ctx.stream_setups:
+            print(f"  figure 4: {n:,} streams, {setup}", flush=True)
+            try:
+                if setup == "floor":
+                    by_setup[setup] = _floor(n, env)
+                elif setup == "pushpin":
+                    by_setup[setup] = _ours_through_pushpin(n, env, org_id)
+                elif setup == "direct":
+                    by_setup[setup] = _ours_direct(n, env, org_id, ctx.stream_servers[0])
+                else:
+                    raise ValueError(f"unknown stream set-up {setup!r}")
+            except Exception as exc:  # one set-up failing still reports the others
+                by_setup[setup] = [{"figure": "4 stream", "case": f"{n:,} streams, {setup}", "measure": "failed",
+                                    "value": f"{type(exc).__name__}: {exc}"[:160]}]  # fmt: skip
+        _against_floor(by_setup, n)
+        for setup in ctx.stream_setups:
+            rows.extend(by_setup[setup])
+    return rows
+
+
+def _against_floor(by_setup: dict[str, list[dict[str, Any]]], n: int) -> None:
+    """Targets of issue 16, for ours through Pushpin, against the floor of the same run."""
+    floor = {r["measure"]: r["value"] for r in by_setup.get("floor", []) if isinstance(r.get("value"), int | float)}
+    for row in by_setup.get("pushpin", []):
+        m, v = row["measure"], row.get("value")
+        if not isinstance(v, int | float):
+            continue
+        if m == "fan-out p99 ms" and m in floor:
+            row.update(floor=floor[m], ratio=v / floor[m], target="<= 1.2x floor", met=v <= 1.2 * floor[m])
+        elif m == "connect rate (streams/s)" and m in floor:
+            row.update(floor=floor[m], ratio=v / floor[m], target=">= floor / 2, 0 failed",
+                       met=bool(row.get("met")) and v >= floor[m] / 2)  # fmt: skip
+        elif m == "stream sockets held by app processes":
+            row.update(target="0", met=v == 0)
+        elif m == "app CPU ms per published change":
+            row.update(target="flat in N (compare the N rows)")

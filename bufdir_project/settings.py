@@ -410,6 +410,19 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 STREAM_KEEPALIVE_SECONDS = env_float("STREAM_KEEPALIVE_SECONDS", 20)
 # Changes within this window become one re-read of each watched range they touch.
 STREAM_COALESCE_SECONDS = env_float("STREAM_COALESCE_SECONDS", 0.1)
+# Hold mode (GRIP, docs/stream.md): a stream request signed by Pushpin (Grip-Sig, a JWT
+# signed with pushpin.conf's sig_key) is held by Pushpin, not by this process. GRIP_KEY
+# is that sig_key (a secret: set it in the environment, never commit it); empty = off,
+# every stream is served directly as before. GRIP_PUBLISH_URL: Pushpin's publish
+# endpoint(s) (push_in_http_port, comma-separated for several Pushpin instances).
+GRIP_KEY = os.environ.get("GRIP_KEY", "")
+GRIP_PUBLISH_URL = os.environ.get("GRIP_PUBLISH_URL", "")
+# A held stream's next link is re-requested after this many seconds: it re-checks the
+# reader's key and keeps its range in the watched registry (expiry: 2.5 times this).
+GRIP_NEXT_SECONDS = env_int("GRIP_NEXT_SECONDS", 120)
+# Bounds of the watched registry: distinct ranges per organisation, and in all.
+GRIP_WATCH_PER_ORG = env_int("GRIP_WATCH_PER_ORG", 200)
+GRIP_WATCH_MAX = env_int("GRIP_WATCH_MAX", 20_000)
 if REDIS_URL:
     from redis.connection import parse_url as _parse_redis_url
 

@@ -66,9 +66,15 @@ class Subscription:
 
 
 class Hub:
-    def __init__(self, read_counts: ReadCounts, *, coalesce_seconds: float) -> None:
+    def __init__(self, read_counts: ReadCounts, *, coalesce_seconds: float, leading_edge: bool = False) -> None:
         self.read_counts = read_counts
         self.coalesce_seconds = coalesce_seconds
+        # Leading edge (the GRIP publisher's): a change after a quiet window is re-read at
+        # once, and only the changes that follow within the window wait for the next round;
+        # still at most one round per window. Without it (the per-process hub) every round
+        # waits the window, which batches the bursts of many streams' first counts too.
+        self.leading_edge = leading_edge
+        self._last_round = float("-inf")
         self.loop = asyncio.get_running_loop()
         self.watched: dict[int, dict[DateTimeRange, set[Subscription]]] = defaultdict(dict)
         self.dirty: dict[int, set[DateTimeRange]] = defaultdict(set)
@@ -148,8 +154,13 @@ class Hub:
     async def _run_rounds(self) -> None:
         while self.dirty:
             if not self._urgent:
-                await asyncio.sleep(self.coalesce_seconds)  # a burst becomes one re-read
+                wait = self.coalesce_seconds
+                if self.leading_edge:
+                    wait = max(0.0, self._last_round + self.coalesce_seconds - self.loop.time())
+                if wait > 0:
+                    await asyncio.sleep(wait)  # a burst becomes one re-read
             self._urgent = False
+            self._last_round = self.loop.time()
             dirty, self.dirty = self.dirty, defaultdict(set)
             self.rounds += 1
             await asyncio.gather(
@@ -191,3 +202,21 @@ def get_hub(read_counts: ReadCounts, *, coalesce_seconds: float) -> Hub:
 def current_hub() -> Hub | None:
     """The hub, if this process serves streams (None in gunicorn workers and commands)."""
     return _hub
+
+
+# Other hubs of this process that follow announcements too: the GRIP publisher's.
+_other_hubs: list[Hub] = []
+
+
+def register_hub(hub: Hub) -> None:
+    _other_hubs.append(hub)
+
+
+def unregister_hub(hub: Hub) -> None:
+    if hub in _other_hubs:
+        _other_hubs.remove(hub)
+
+
+def all_hubs() -> list[Hub]:
+    """Every hub of this process that announcements must reach."""
+    return ([_hub] if _hub is not None else []) + [h for h in _other_hubs if not h.loop.is_closed()]

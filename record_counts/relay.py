@@ -29,7 +29,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from activities.events import ActivitiesChanged
-from record_counts.hub import current_hub
+from record_counts.hub import all_hubs
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +76,7 @@ def decode(raw: bytes | str) -> list[ActivitiesChanged]:
 
 
 def deliver_locally(changes: list[ActivitiesChanged]) -> None:
-    hub = current_hub()
-    if hub is not None:
+    for hub in all_hubs():
         hub.changed(changes)
 
 
@@ -140,8 +139,7 @@ class Subscriber:
                 raise ConnectionError(f"no subscription confirmation from Redis: {confirmed!r}")
             self.connected.set()
             if self.had_outage:
-                hub = current_hub()
-                stale = hub.refresh_all() if hub is not None else 0
+                stale = sum(hub.refresh_all() for hub in all_hubs())
                 logger.warning("Redis relay back; %s watched ranges re-read", stale)
                 self.had_outage = False
             last_heard, pinged = time.monotonic(), False

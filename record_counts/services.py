@@ -17,6 +17,7 @@ from django.db import DatabaseError, connection, transaction
 from activities.counting import count_activities, count_ranges, live_counts
 from activities.models import Organization
 from lib.timeranges import DateTimeRange, now_to_second
+from record_counts import grip
 from record_counts.models import CountSnapshot
 
 
@@ -91,6 +92,9 @@ def count_snapshot_delete(*, snapshot: CountSnapshot) -> str:
     deleted, _ = CountSnapshot.objects.filter(pk=snapshot.pk).delete()
     if not deleted:
         raise CountSnapshot.DoesNotExist(public_id)
+    # Held streams of this range end (docs/stream.md): a close on its channel after commit.
+    channel = grip.range_end_channel(snapshot.org_id, DateTimeRange(snapshot.range_start, snapshot.range_end))
+    transaction.on_commit(lambda: grip.close_channels([channel]))
     return public_id
 
 

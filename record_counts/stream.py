@@ -17,6 +17,7 @@ Why a hub of our own and not django-eventstream's listeners: docs/stream.md.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,6 +26,8 @@ from typing import ParamSpec, TypeVar
 
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
+from django.core import signing
+from django.core.handlers.asgi import ASGIRequest
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -40,9 +43,10 @@ from lib.api.access import REALM, KeyHolder, token_required
 from lib.api.exceptions import problem_response
 from lib.api.fields import range_from_query
 from lib.timeranges import DateTimeRange, isoformat_z, now_to_second
-from record_counts import relay
+from record_counts import grip, publisher, relay
 from record_counts.hub import Hub, LiveCount, Subscription, get_hub
 from record_counts.serializers import StreamQuerySerializer
+from record_counts.watched import Watched, registry
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -246,9 +250,104 @@ async def _key_still_covers(key_pk: int, org_pk: int) -> bool:
 _open_in_db_thread = _in_db_thread(_open)
 
 
+# --- hold mode (GRIP, through Pushpin): record_counts/grip.py, docs/stream.md -------------
+
+NEXT_SALT = "record_counts.grip-next"
+
+
+def _grip_last(request: HttpRequest, channel: str) -> str | None:
+    """The client's last id on ``channel``, from a next-link request's ``Grip-Last``."""
+    for part in request.META.get("HTTP_GRIP_LAST", "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() == channel:
+            for param in params.split(";"):
+                key, _, value = param.strip().partition("=")
+                if key == "last-id":
+                    return value.strip().strip('"')
+    return None
+
+
+def _held(
+    request: HttpRequest, entry: Watched, key_pk: int | None, *, first: bool
+) -> tuple[HttpResponse, Watched | None, str]:
+    """A ``Grip-Hold: stream`` answer: the count unless the client shows it already."""
+    channel = grip.range_channel(entry.org_pk, entry.time_range)
+    last = None if first else _grip_last(request, channel)
+    known = registry().last_id(entry) if last is not None else None
+    body = OPENING if first else ""
+    if last is None or known is None or last != known:
+        n = live_counts(org=entry.org_pk, ranges=[entry.time_range])[0]
+        now = now_to_second()
+        count = LiveCount(entry.org_id, n, entry.time_range.is_complete(now=now), now)
+        current = grip.state_id(*count.state)
+        if current != last:
+            body += encode(count)
+    else:
+        current = last
+    if not registry().watch(entry, current):
+        if not first:
+            return HttpResponse("", content_type="text/event-stream"), None, current  # ends the stream
+        busy = problem_response(503, "Too many distinct ranges are watched for this organisation; retry shortly.")
+        busy["Retry-After"] = str(int(settings.GRIP_NEXT_SECONDS))
+        return busy, None, current
+    token = signing.dumps(
+        [entry.org_pk, entry.org_id, entry.time_range.start.isoformat(), entry.time_range.end.isoformat(), key_pk],
+        salt=NEXT_SALT,
+        compress=True,
+    )
+    response = HttpResponse(body, content_type="text/event-stream")
+    channels = [f"{channel}; prev-id={current}", grip.range_end_channel(entry.org_pk, entry.time_range)]
+    if key_pk is not None:
+        channels.append(grip.key_channel(key_pk))
+    response["Grip-Hold"] = "stream"
+    response["Grip-Channel"] = ", ".join(channels)
+    response["Grip-Keep-Alive"] = grip.keep_alive_header(KEEP_ALIVE)
+    response["Grip-Link"] = f"<{request.path}?grip_next={token}>; rel=next; timeout={int(settings.GRIP_NEXT_SECONDS)}"
+    response["Cache-Control"] = "no-cache"
+    return response, entry, current
+
+
+def _hold(request: HttpRequest) -> tuple[HttpResponse, Watched | None, str]:
+    """A stream request signed by Pushpin: its first hold, or a next-link re-request."""
+    token = request.GET.get("grip_next")
+    try:
+        if token is not None:
+            try:
+                org_pk, org_id, start, end, key_pk = signing.loads(token, salt=NEXT_SALT)
+            except signing.BadSignature:
+                return problem_response(400, "Invalid next link."), None, ""
+            if key_pk is not None and not api_key_still_covers(key_pk=key_pk, org_pk=org_pk):
+                return HttpResponse("", content_type="text/event-stream"), None, ""  # revoked: end
+            time_range = DateTimeRange(dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end))
+            return _held(request, Watched(org_pk, org_id, time_range), key_pk, first=False)
+        opened = _open(request)
+        if isinstance(opened, HttpResponse):
+            return opened, None, ""
+        org, time_range, reader = opened
+        key_pk = reader.key.pk if reader is not None else None
+        return _held(request, Watched(org.pk, org.org_id, time_range), key_pk, first=True)
+    except (OperationalError, InterfaceError):
+        unavailable = problem_response(503, "The database is unavailable; retry shortly.")
+        unavailable["Retry-After"] = "5"
+        return unavailable, None, ""
+
+
+_hold_in_db_thread = _in_db_thread(_hold)
+
+
 @csrf_exempt  # GET only and changes nothing: any other method is a 405, not a CSRF 403
 @require_GET
 async def count_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    if grip.is_signed(request):
+        held, entry, served = await _hold_in_db_thread(request)
+        # Without Redis this process publishes, from its event loop: only a server's own
+        # loop lives on (under WSGI each request gets a passing one; there, run Redis and
+        # the grip_publisher process, docs/deployment.md).
+        if entry is not None and isinstance(request, ASGIRequest):
+            inline = publisher.ensure_inline(_read_counts)
+            if inline is not None:
+                inline.add(entry, served)
+        return held
     opened = await _open_in_db_thread(request)
     if isinstance(opened, HttpResponse):
         return opened

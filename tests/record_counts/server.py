@@ -57,20 +57,15 @@ def server_env() -> dict[str, str]:
 
 
 class DaphneServer:
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
+    def __init__(
+        self, env: dict[str, str] | None = None, command: list[str] | None = None, port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Any server that serves /healthz: daphne by default, gunicorn or a command given.
+        command = command or ["-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", ASGI_APP]
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "bufdir_project.asgi:application",
-            ],
+            [sys.executable, *(c.format(port=self.port) for c in command)],
             cwd=ROOT,
             env=server_env() | (env or {}),
             stdout=subprocess.DEVNULL,
@@ -101,12 +96,13 @@ class DaphneServer:
 class SSEReader:
     """Reads one SSE connection in a thread; message events land in ``events``."""
 
-    def __init__(self, url: str, params: dict[str, str]) -> None:
+    def __init__(self, url: str, params: dict[str, str], headers: dict[str, str] | None = None) -> None:
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.opened = threading.Event()
+        self.ended = threading.Event()  # the server ended the stream (or it failed)
         self.status: int | None = None
         self._stop = threading.Event()
-        self._client = httpx.Client(timeout=httpx.Timeout(5, read=None))
+        self._client = httpx.Client(timeout=httpx.Timeout(5, read=None), headers=headers)
         self._thread = threading.Thread(target=self._run, args=(url, params), daemon=True)
         self._thread.start()
 
@@ -122,6 +118,8 @@ class SSEReader:
                         self.events.put(json.loads(sse.data))
         except (httpx.HTTPError, RuntimeError):
             self.opened.set()
+        finally:
+            self.ended.set()
 
     def next(self, timeout: float = 3.0) -> dict[str, Any]:
         return self.events.get(timeout=timeout)
@@ -142,7 +140,7 @@ class SSEReader:
 class PushpinProxy:
     """Pushpin (the GRIP proxy) in front of a daphne server, as a streaming reverse proxy."""
 
-    def __init__(self, upstream_port: int, workdir: Path) -> None:
+    def __init__(self, upstream_port: int, workdir: Path, *, sig_key: str | None = None, wait: bool = True) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # Its IPC sockets live here: a short path (unix socket paths stop at 108 bytes).
@@ -170,7 +168,12 @@ class PushpinProxy:
         conf = conf.replace("push_in_spec=tcp://127.0.0.1:5560", f"push_in_spec=ipc://{rundir}/h-push-in")
         conf = conf.replace("push_in_sub_specs=tcp://127.0.0.1:5562", f"push_in_sub_specs=ipc://{rundir}/h-push-in-sub")
         conf = conf.replace("command_spec=tcp://127.0.0.1:5563", f"command_spec=ipc://{rundir}/h-command")
-        conf = conf.replace("push_in_http_port=5561", f"push_in_http_port={free_port()}")
+        publish_port = free_port()
+        self.publish_url = f"http://127.0.0.1:{publish_port}"
+        conf = conf.replace("push_in_http_port=5561", f"push_in_http_port={publish_port}")
+        if sig_key is not None:  # hold mode: Pushpin signs its requests with this key (Grip-Sig)
+            conf = conf.replace("sig_key=changeme", f"sig_key={sig_key}")
+        conf = conf.replace("message_rate=2500", "message_rate=100000")
         if "tcp://" in conf.split("[handler]", 1)[1]:
             raise RuntimeError("pushpin.conf has a TCP handler socket this test does not move")
         config.write_text(conf)
@@ -182,6 +185,13 @@ class PushpinProxy:
             stdout=(workdir / "pushpin.log").open("w"),
             stderr=subprocess.STDOUT,
         )
+        self.workdir = workdir
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Until a request through it reaches the upstream (which must be up by then)."""
+        workdir = self.workdir
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:

@@ -1,0 +1,131 @@
+"""Hold mode's pieces without servers: Grip-Sig, channels, the watched registry's bounds."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from activities.models import Organization
+from activities.services import ActivityData, activity_create
+from lib.timeranges import DateTimeRange
+from record_counts import grip
+from record_counts.watched import LocalRegistry, RedisRegistry, Watched
+
+
+def jwt(claims: dict[str, object], key: str, alg: str = "HS256") -> str:
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    head = b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    sig = b64(hmac.new(key.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest())
+    return f"{head}.{body}.{sig}"
+
+
+def test_grip_sig_is_verified_with_the_key_and_expiry():
+    exp = int(time.time()) + 60
+    assert grip.verify_sig(jwt({"iss": "pushpin", "exp": exp}, "k1"), key="k1")
+    assert not grip.verify_sig(jwt({"iss": "pushpin", "exp": exp}, "k2"), key="k1")  # another key
+    assert not grip.verify_sig(jwt({"iss": "pushpin", "exp": int(time.time()) - 1}, "k1"), key="k1")  # expired
+    assert not grip.verify_sig(jwt({"iss": "pushpin"}, "k1"), key="k1")  # no expiry
+    assert not grip.verify_sig(jwt({"exp": exp}, "k1", alg="none"), key="k1")
+    assert not grip.verify_sig("a.b.c", key="k1")
+    assert not grip.verify_sig(jwt({"exp": exp}, ""), key="")  # hold mode off: nothing verifies
+
+
+def test_count_ids_are_the_state():
+    assert grip.state_id(5, False) == "5-0" and grip.state_id(5, True) == "5-1"
+    assert grip.keep_alive_header(": keep-alive\n\n").startswith(": keep-alive\\n\\n; format=cstring; timeout=")
+
+
+def rng(day: int) -> DateTimeRange:
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=day)
+    return DateTimeRange(start, start + dt.timedelta(days=1))
+
+
+def test_local_registry_caps_per_organisation_and_in_all(settings):
+    settings.GRIP_WATCH_PER_ORG, settings.GRIP_WATCH_MAX = 3, 5
+    reg = LocalRegistry()
+    assert all(reg.watch(Watched(1, "a", rng(d)), "0-0") for d in range(3))
+    assert not reg.watch(Watched(1, "a", rng(9)), "0-0")  # a 4th range of org 1: refused
+    assert reg.watch(Watched(1, "a", rng(0)), "0-0")  # a watched one is refreshed
+    assert reg.watch(Watched(2, "b", rng(0)), "0-0") and reg.watch(Watched(2, "b", rng(1)), "0-0")
+    assert not reg.watch(Watched(3, "c", rng(0)), "0-0")  # 5 in all
+    assert len(reg.alive()) == 5
+
+
+def test_local_registry_expires_ranges_nobody_refreshes(settings):
+    settings.GRIP_NEXT_SECONDS = 10
+    reg = LocalRegistry()
+    reg.watch(Watched(1, "a", rng(0)), "3-0", now=1000.0)
+    reg.watch(Watched(1, "a", rng(1)), "4-0", now=1020.0)
+    assert set(reg.alive(now=1026.0)) == {Watched(1, "a", rng(1))}  # 25 s = 2.5 x 10 s
+    assert reg.last_id(Watched(1, "a", rng(1))) == "4-0"
+
+
+@pytest.mark.django_db
+def test_redis_registry_bounds(settings, redis_client):
+    settings.GRIP_WATCH_PER_ORG, settings.GRIP_WATCH_MAX, settings.GRIP_NEXT_SECONDS = 2, 100, 10
+    settings.EVENTS_CHANNEL_PREFIX = f"test-grip-{time.time_ns()}-"
+    reg = RedisRegistry(redis_client)
+    assert reg.watch(Watched(1, "a", rng(0)), "1-0", now=1000.0)
+    assert reg.watch(Watched(1, "a", rng(1)), "1-0", now=1000.0)
+    assert not reg.watch(Watched(1, "a", rng(2)), "1-0", now=1000.0)
+    reg.set_last(Watched(1, "a", rng(0)), "2-0")
+    alive = reg.alive(now=1001.0)
+    assert alive == {Watched(1, "a", rng(0)): "2-0", Watched(1, "a", rng(1)): "1-0"}
+    assert reg.alive(now=1030.0) == {}  # expired
+    assert reg.watch(Watched(1, "a", rng(2)), "1-0", now=1030.0)  # room again
+
+
+@pytest.fixture
+def redis_client(settings):
+    if not getattr(settings, "EVENTS_REDIS", None):
+        pytest.skip("needs Redis: set REDIS_URL (the .ci/run PostgreSQL pass does)")
+    import redis
+
+    client = redis.Redis(**settings.EVENTS_REDIS)
+    yield client
+    client.close()
+
+
+@pytest.mark.django_db
+def test_a_full_registry_does_not_touch_writes(settings):
+    """Writes never read or write the registry: the same queries with 0 and 200 ranges watched
+    (an anonymous reader can fill it up to its caps, which bound the publisher's scan)."""
+    org = Organization.objects.create(org_id="org-w", name="W")
+    from record_counts import watched
+
+    def write_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            activity_create(
+                data=ActivityData(org=org, activity_type="t", recorded_at=dt.datetime(2026, 2, 2, tzinfo=dt.UTC))
+            )
+        return len(ctx.captured_queries)
+
+    write_queries()  # the organisation's first write creates its change marker
+    before = write_queries()
+    for day in range(200):
+        watched.registry().watch(Watched(org.pk, org.org_id, rng(day)), "0-0")
+    assert write_queries() == before
+
+
+def test_deploy_checks_of_hold_mode(settings):
+    from record_counts.checks import check_grip
+
+    settings.GRIP_KEY, settings.GRIP_PUBLISH_URL, settings.REDIS_URL = "", "", ""
+    assert check_grip() == []  # off
+    settings.GRIP_KEY = "changeme"
+    assert [m.id for m in check_grip()] == ["record_counts.W002", "record_counts.W003"]
+    settings.GRIP_KEY, settings.GRIP_PUBLISH_URL = "a-long-random-key-0123456789", "http://127.0.0.1:5561"
+    assert [m.id for m in check_grip()] == ["record_counts.W004"]  # no Redis
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    assert check_grip() == []
