@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from activities.fields import DATA_FIELDS
@@ -199,16 +200,35 @@ def _copy_text(value: str) -> str:
 
 
 def activity_events(
-    *, org: Organization | int, time_range: DateTimeRange, since: dt.datetime | None = None
+    *,
+    org: Organization | int,
+    time_range: DateTimeRange,
+    since: dt.datetime | None = None,
+    unseen_by: str | None = None,
+    own_xid: str = "",
 ) -> QuerySet[ActivityEvent]:
     """The events of ``org``'s activities in ``time_range`` written after ``since``:
     those whose activity was in the range after the change (created, changed, moved in)
     or before it (changed or moved out of the range or to another organisation, deleted).
-    Oldest first."""
+    Oldest first.
+
+    ``unseen_by`` (PostgreSQL): a ``pg_current_snapshot()``; only the events written by
+    transactions that snapshot does not see, i.e. committed after it was taken (an
+    import that began before and committed after included, whatever its ``at``), except
+    those of ``own_xid`` (the transaction that took it) written up to ``since``."""
     events = ActivityEvent.objects.filter(
         (Q(org=org) & time_range.q("recorded_at")) | (Q(old_org=org) & time_range.q("old_recorded_at"))
     )
-    if since is not None:
+    if unseen_by:
+        table = ActivityEvent._meta.db_table
+        unseen = RawSQL(f'NOT pg_visible_in_snapshot("{table}"."xid", %s::pg_snapshot)', [unseen_by])  # noqa: S611
+        events = events.alias(unseen=ExpressionWrapper(unseen, output_field=BooleanField())).filter(unseen=True)
+        if own_xid and since is not None:
+            own = RawSQL(f'"{table}"."xid" = %s::xid8', [own_xid])  # noqa: S611
+            events = events.alias(own=ExpressionWrapper(own, output_field=BooleanField())).exclude(
+                own=True, at__lte=since
+            )
+    elif since is not None:
         events = events.filter(at__gt=since)
     return events.select_related("org", "old_org", "actor").order_by("at", "pk")
 

@@ -152,6 +152,14 @@ def changes_since(period: SubmittedPeriod) -> QuerySet[ActivityEvent]:
     time_range = _range(period)
     if time_range is None:
         return ActivityEvent.objects.none()
+    if period.read_snapshot:  # PostgreSQL: exactly the writes the submission's read could not see
+        return activity_events(
+            org=period.org_id,
+            time_range=time_range,
+            unseen_by=period.read_snapshot,
+            own_xid=period.read_xid,
+            since=since_of(period),
+        )
     return activity_events(org=period.org_id, time_range=time_range, since=since_of(period))
 
 

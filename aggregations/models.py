@@ -77,6 +77,11 @@ class SubmittedPeriod(models.Model):
         related_name="submitted_periods",
         verbose_name=_("rule version"),
     )
+    # PostgreSQL: the snapshot (pg_current_snapshot) taken just before the submission read
+    # the activities, and the submitting transaction's own id if it had one then; the
+    # history events that snapshot cannot see are the changes since submission.
+    read_snapshot = models.TextField(blank=True, default="", editable=False)
+    read_xid = models.CharField(max_length=20, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-period_end", "-submitted_at", "-id"]

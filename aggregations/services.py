@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from activities.counting import BREAKDOWN, Tally, count_activities, tally
@@ -170,6 +170,7 @@ def period_submit(
         clash = overlapping_period(org=org, first_day=period_start, last_day=period_end)
         if clash is not None:
             raise PeriodOverlap(f"Overlaps {clash} ({clash.period_start} to {clash.period_end}).")
+        read_snapshot, read_xid = _snapshot_now()  # before the read: what it sees, at least
         counted_at = timezone.now()
         report = None
         if scheme_version is not None:
@@ -187,12 +188,31 @@ def period_submit(
                     submitted_by=submitted_by,
                     activity_count=activity_count,
                     scheme_version=scheme_version,
+                    read_snapshot=read_snapshot,
+                    read_xid=read_xid,
                 )
         except IntegrityError:
             raise PeriodOverlap("Overlaps a period submitted at the same moment.") from None
         if report is not None:
             evidence_for(report, period=period, counted_at=counted_at).save()
         return period
+
+
+def _snapshot_now() -> tuple[str, str]:
+    """PostgreSQL's snapshot of committed transactions right now ("" elsewhere). Taken
+    just before a submission reads the activities, every transaction it sees is in the
+    read, so the history events it does not see are changes since (or, for a write that
+    commits during the read itself, at) the submission: none is ever missed. SQLite needs
+    none: its one writer means no write can commit between a submission's read and its
+    own write (the submission then fails on a stale snapshot instead)."""
+    if connection.vendor != "postgresql":
+        return "", ""
+    with connection.cursor() as cursor:
+        # The submitting transaction's own earlier writes are in its read too, though the
+        # snapshot lists them as in progress: its id goes with it.
+        cursor.execute("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text")
+        snapshot, own = cursor.fetchone()
+    return str(snapshot), own or ""
 
 
 def period_drift(*, period: SubmittedPeriod, current: int | None = None) -> tuple[int, int]:
