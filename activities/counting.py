@@ -203,9 +203,20 @@ def _database() -> str:
     return hashlib.sha256(f"{s.get('HOST')}:{s.get('PORT')}:{s['NAME']}".encode()).hexdigest()[:12]
 
 
-def _cache_key(org_pk: int, marker: int, time_range: DateTimeRange) -> str:
+def committed_state(*, org: Organization | int) -> str | None:
+    """A name for the organisation's committed activities as they are now (database,
+    organisation, change marker): anything computed from them may be cached under it and
+    stays exact for writes through ``activities.services``. None when this transaction
+    has itself written them (what it sees may yet roll back): compute, don't cache."""
+    org_pk = _org_pk(org)
+    if written_in_this_transaction(org_pk):
+        return None
+    return f"{_database()}:{org_pk}:{change_marker(org=org_pk)}"
+
+
+def _cache_key(state: str, time_range: DateTimeRange) -> str:
     start, end = time_range.start.timestamp(), time_range.end.timestamp()
-    return f"count:{_database()}:{org_pk}:{marker}:{start:.6f}:{end:.0f}"
+    return f"count:{state}:{start:.6f}:{end:.0f}"
 
 
 def live_counts(*, org: Organization | int, ranges: Sequence[DateTimeRange]) -> list[int]:
@@ -222,10 +233,10 @@ def live_counts(*, org: Organization | int, ranges: Sequence[DateTimeRange]) -> 
     away (Redis down) only means every range is counted.
     """
     org_pk = _org_pk(org)
-    if written_in_this_transaction(org_pk):
+    state = committed_state(org=org_pk)
+    if state is None:
         return count_ranges(org=org_pk, ranges=ranges)
-    marker = change_marker(org=org_pk)
-    keys = [_cache_key(org_pk, marker, r) for r in ranges]
+    keys = [_cache_key(state, r) for r in ranges]
     found = near_counts.get_many(keys)
     if len(found) < len(keys):
         shared = cache.get_many([key for key in keys if key not in found])

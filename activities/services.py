@@ -51,7 +51,7 @@ def _point(activity: Activity) -> Point:
 
 def _values(activity: Activity | ActivityData) -> dict[str, Any]:
     """What the history records of an activity (``org`` as its org_id; the org is loaded)."""
-    return {"org": activity.org.org_id, **{name: getattr(activity, name) for name in _DATA_FIELDS}}
+    return {"org": activity.org.org_id, **{name: getattr(activity, name) for name in DATA_FIELDS}}
 
 
 def _org_keys(pks: Iterable[int], known: Iterable[Organization] = ()) -> dict[int, str]:
@@ -114,9 +114,6 @@ class UpsertStats:
     unchanged: int
 
 
-_DATA_FIELDS = DATA_FIELDS
-
-
 def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
     """Create or update activities keyed by ``activity_id`` (each item must have one).
 
@@ -136,7 +133,7 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
             for a in Activity.objects.select_for_update()
             .filter(activity_id__in=list(by_id))
             .order_by("pk")  # one lock order for every writer: no deadlock between imports
-            .only("pk", "activity_id", "org_id", *_DATA_FIELDS)
+            .only("pk", "activity_id", "org_id", *DATA_FIELDS)
         }
         new: list[ActivityData] = []
         changed: list[Activity] = []
@@ -151,15 +148,15 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
                 events.created(activity_id, item.org.pk, item.recorded_at)
                 continue
             same = current.org_id == item.org.pk and all(
-                getattr(current, name) == getattr(item, name) for name in _DATA_FIELDS
+                getattr(current, name) == getattr(item, name) for name in DATA_FIELDS
             )
             if same:
                 continue
             points.append(_point(current))  # where it was, and where it is now
-            before = {"org": org_keys[current.org_id], **{name: getattr(current, name) for name in _DATA_FIELDS}}
+            before = {"org": org_keys[current.org_id], **{name: getattr(current, name) for name in DATA_FIELDS}}
             events.changed(activity_id, current.org_id, before, item.org.pk, _values(item))
             current.org = item.org
-            for name in _DATA_FIELDS:
+            for name in DATA_FIELDS:
                 setattr(current, name, getattr(item, name))
             changed.append(current)
             points.append(_point(current))
@@ -170,13 +167,13 @@ def activities_upsert(*, items: Sequence[ActivityData]) -> UpsertStats:
                 {"activity_id": "Another writer created one of these activities meanwhile."}
             ) from None
         if changed:
-            Activity.objects.bulk_update(changed, fields=["org", *_DATA_FIELDS], batch_size=1000)
+            Activity.objects.bulk_update(changed, fields=["org", *DATA_FIELDS], batch_size=1000)
         events.write()
         announce_on_commit(points)
     return UpsertStats(created=len(new), updated=len(changed), unchanged=len(by_id) - len(new) - len(changed))
 
 
-_COPY_COLUMNS = ("activity_id", "org_id", *_DATA_FIELDS)
+_COPY_COLUMNS = ("activity_id", "org_id", *DATA_FIELDS)
 
 
 def _insert(items: Sequence[ActivityData]) -> None:
@@ -187,7 +184,7 @@ def _insert(items: Sequence[ActivityData]) -> None:
     if connection.vendor != "postgresql":
         Activity.objects.bulk_create(
             [
-                Activity(activity_id=str(i.activity_id), org=i.org, **{n: getattr(i, n) for n in _DATA_FIELDS})
+                Activity(activity_id=str(i.activity_id), org=i.org, **{n: getattr(i, n) for n in DATA_FIELDS})
                 for i in items
             ],
             batch_size=1000,
@@ -199,12 +196,12 @@ def _insert(items: Sequence[ActivityData]) -> None:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for i in items:
-                copy.write_row((i.activity_id, i.org.pk, *(getattr(i, n) for n in _DATA_FIELDS)))
+                copy.write_row((i.activity_id, i.org.pk, *(getattr(i, n) for n in DATA_FIELDS)))
 
 
 def activity_update(*, activity: Activity, changes: dict[str, Any]) -> Activity:
     """Apply field changes to one activity (``org`` may change too)."""
-    allowed = {"org", *_DATA_FIELDS}
+    allowed = {"org", *DATA_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"cannot change {sorted(unknown)}")
@@ -243,14 +240,14 @@ def _delete(pks: list[int]) -> int:
         Activity.objects.select_for_update()
         .filter(pk__in=pks)
         .order_by("pk")
-        .only("pk", "activity_id", "org_id", *_DATA_FIELDS)
+        .only("pk", "activity_id", "org_id", *DATA_FIELDS)
     )
     Activity.objects.filter(pk__in=[a.pk for a in locked]).delete()
     org_keys = _org_keys(a.org_id for a in locked)
     events = EventBatch()
     for a in locked:
         events.deleted(
-            a.activity_id, a.org_id, {"org": org_keys[a.org_id], **{name: getattr(a, name) for name in _DATA_FIELDS}}
+            a.activity_id, a.org_id, {"org": org_keys[a.org_id], **{name: getattr(a, name) for name in DATA_FIELDS}}
         )
     events.write()
     announce_on_commit(_point(a) for a in locked)

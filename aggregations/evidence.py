@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import HttpResponse
 
+from activities.counting import CACHE_SECONDS, committed_state
 from activities.history import activity_events
 from activities.models import ActivityEvent
 from aggregations.models import SubmissionEvidence, SubmittedPeriod
@@ -203,4 +205,14 @@ def counted_now(period: SubmittedPeriod) -> int | None:
         return None
     if recent_changes(period).total == 0:
         return found.activity_count
-    return scheme_report(org=period.org, version=version, time_range=time_range).summary.activity_count
+    # A scheme report reads every activity of the period (seconds for a large one): keep
+    # its count under the organisation's committed state, so a page or API read repeated
+    # while nothing changed judges nothing again (docs/design.md, "The count cache").
+    state = committed_state(org=period.org_id)
+    key = f"scheme-now:{state}:{period.pk}:{version.pk}"
+    if state is not None and (cached := cache.get(key)) is not None:
+        return int(cached)
+    counted = scheme_report(org=period.org, version=version, time_range=time_range).summary.activity_count
+    if state is not None:
+        cache.set(key, counted, timeout=CACHE_SECONDS)
+    return counted

@@ -119,14 +119,29 @@ def test_an_open_transaction_is_not_counted_until_it_commits(org, add):
 
 
 def test_cache_keys_name_the_database(org, settings):
-    from activities.counting import _cache_key
+    from activities.counting import committed_state
 
-    key = _cache_key(org.pk, 1, Q1)
+    state = committed_state(org=org)
     from django.db import connection
 
     name = connection.settings_dict["NAME"]
     try:
         connection.settings_dict["NAME"] = f"{name}-staging"
-        assert _cache_key(org.pk, 1, Q1) != key
+        assert committed_state(org=org) != state
     finally:
         connection.settings_dict["NAME"] = name
+
+
+@pytest.mark.django_db(transaction=True)  # committed writes: a test transaction would hide them
+def test_the_committed_state_moves_with_every_write_and_is_none_inside_one(org, make_activity):
+    from django.db import transaction
+
+    from activities.counting import committed_state
+
+    before = committed_state(org=org)
+    make_activity(org, "2026-02-01T10:00:00Z")
+    after = committed_state(org=org)
+    assert before is not None and after is not None and after != before
+    with transaction.atomic():
+        make_activity(org, "2026-02-02T10:00:00Z")
+        assert committed_state(org=org) is None  # this transaction's own writes may roll back

@@ -474,3 +474,25 @@ def test_with_no_change_since_submission_todays_count_reads_no_activity(api, org
     assert body["evidence"]["activity_count_now"] == 2
     assert not [q["sql"] for q in queries if f'"{table}"' in q["sql"] and "FROM" in q["sql"]]
     assert all('"csv"' not in q["sql"] for q in queries)  # nor the stored files
+
+
+@pytest.mark.django_db(transaction=True)  # committed writes: a test transaction would hide them
+def test_after_a_change_todays_count_is_judged_once_per_committed_state(api, org, submitted, make_activity):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    table = Activity._meta.db_table
+
+    def activity_reads() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get(LAST, {"org_id": org.org_id}).json()
+        reads = [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"]]
+        return body["evidence"]["activity_count_now"], len(reads)
+
+    make_activity(org, "2026-01-20T10:00:00Z", activity_type="peer_support", participant_count=3)
+    now, reads = activity_reads()
+    assert reads == 1  # judged: the period's rows read once
+    assert activity_reads() == (now, 0)  # nothing committed since: the count is kept
+    Activity.objects.get(activity_id=Activity.objects.filter(org=org).latest("pk").activity_id).delete()
+    make_activity(org, "2026-01-21T10:00:00Z", activity_type="peer_support", participant_count=3)
+    assert activity_reads()[1] == 1  # a write moved the state: judged again
