@@ -177,8 +177,9 @@ class EventBatch:
             f"{_copy_text(dumps(changes)) if changes else '{}'}\t{tail}"
             for activity_id, action, org_pk, recorded_at, old_org_pk, old_recorded_at, changes in self.rows
         ]
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper; its errors
+            # still become Django's (a cut connection: OperationalError, the API's 503)
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for start in range(0, len(lines), 5000):
                     copy.write("".join(lines[start : start + 5000]))

@@ -192,8 +192,9 @@ def _insert(items: Sequence[ActivityData]) -> None:
         return
     table = connection.ops.quote_name(Activity._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in _COPY_COLUMNS)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper; its errors
+        # still become Django's (a cut connection: OperationalError, the API's 503)
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for i in items:
                 copy.write_row((i.activity_id, i.org.pk, *(getattr(i, n) for n in DATA_FIELDS)))

@@ -64,12 +64,15 @@ class DaphneServer:
         self.url = f"http://127.0.0.1:{self.port}"
         # Any server that serves /healthz: daphne by default, gunicorn or a command given.
         command = command or ["-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", ASGI_APP]
+        # The server's log goes to a file, not a pipe nobody reads (a full pipe would stall
+        # the server); ``stop`` prints its tail, which pytest shows for a failed test.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the server runs)
         self.proc = subprocess.Popen(
             [sys.executable, *(c.format(port=self.port) for c in command)],
             cwd=ROOT,
             env=server_env() | (env or {}),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -81,9 +84,12 @@ class DaphneServer:
             if self.proc.poll() is not None:
                 break
         self.stop()
-        raise RuntimeError(
-            f"daphne did not start: {self.proc.stderr.read().decode()[-2000:] if self.proc.stderr else ''}"
-        )
+        raise RuntimeError(f"daphne did not start: {self.log_tail()}")
+
+    def log_tail(self, size: int = 6000) -> str:
+        self.log.seek(0, os.SEEK_END)
+        self.log.seek(max(0, self.log.tell() - size))
+        return self.log.read().decode(errors="replace")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -91,6 +97,11 @@ class DaphneServer:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        if not self.log.closed:
+            tail = self.log_tail()
+            if tail.strip():
+                print(f"--- the server's log (last {len(tail)} characters) ---\n{tail}")
+            self.log.close()
 
 
 class SSEReader:
