@@ -127,7 +127,47 @@ def _flush(pending: _Pending) -> None:
     pending.sent = True
     changes = [ActivitiesChanged(org_pk, tuple(spans)) for org_pk, spans in sorted(pending.items())]
     pending.clear()
+    _compact_now_and_then(pending.marked)
     send(changes)
+
+
+# --- Keeping the change markers short -----------------------------------------------
+#
+# Every count read sums an organisation's marker rows (activities.counting.change_marker),
+# so the read slows as they pile up: 0.4 ms at 2,000 rows, 4.7 ms at 32,000 (measured).
+# Each process folds an organisation's rows after every COMPACT_EVERY of its own committed
+# writes there, after the commit, so rows stay in the hundreds between reaggregate's runs.
+
+COMPACT_EVERY = 200
+_since_compacted: dict[int, int] = defaultdict(int)
+
+
+def _compact_now_and_then(org_pks: Iterable[int]) -> None:
+    for org_pk in org_pks:
+        _since_compacted[org_pk] += 1
+        if _since_compacted[org_pk] >= COMPACT_EVERY:
+            _since_compacted.pop(org_pk)
+            try:
+                compact_markers(org_pk)
+            except Exception:  # the write has committed: never fail it now
+                logger.exception("could not compact the change markers of organisation %s", org_pk)
+
+
+def compact_markers(org_pk: int) -> int:
+    """Fold the organisation's marker rows into one of the same total weight, so its
+    marker (the sum) is unchanged, in one transaction; returns how many rows went. Rows
+    of transactions still open are not visible here and stay; rows another compaction
+    holds are skipped (``skip_locked``), so two never wait for each other or deadlock,
+    and each keeps the sum of what it took."""
+    with transaction.atomic():
+        rows = list(
+            ActivityChange.objects.select_for_update(skip_locked=True).filter(org_id=org_pk).values_list("id", "weight")
+        )
+        if len(rows) < 2:
+            return 0
+        ActivityChange.objects.filter(id__in=[pk for pk, _ in rows]).delete()
+        ActivityChange.objects.create(org_id=org_pk, weight=sum(w for _, w in rows))
+    return len(rows) - 1
 
 
 def send(changes: list[ActivitiesChanged]) -> None:

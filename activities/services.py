@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from activities.events import announce_on_commit
+from activities.events import announce_on_commit, compact_markers
 from activities.fields import DATA_FIELDS
 from activities.history import EventBatch
 from activities.models import Activity, ActivityChange, Organization, generate_activity_id
@@ -263,14 +263,7 @@ def activity_delete(*, activity: Activity) -> bool:
 def activity_changes_compact() -> int:
     """Fold each organisation's change rows into one of the same total weight (so the
     count cache's marker is unchanged); returns how many rows were removed. Run by
-    ``reaggregate``. Rows of transactions still open are not visible here and stay."""
-    removed = 0
-    for org_pk in ActivityChange.objects.values_list("org_id", flat=True).distinct().order_by():
-        with transaction.atomic():
-            rows = list(ActivityChange.objects.select_for_update().filter(org_id=org_pk).values_list("id", "weight"))
-            if len(rows) < 2:
-                continue
-            ActivityChange.objects.filter(id__in=[pk for pk, _ in rows]).delete()
-            ActivityChange.objects.create(org_id=org_pk, weight=sum(w for _, w in rows))
-            removed += len(rows) - 1
-    return removed
+    ``reaggregate``; writers fold their own organisations' now and then as well
+    (``activities.events.compact_markers``)."""
+    org_pks = ActivityChange.objects.values_list("org_id", flat=True).distinct().order_by()
+    return sum(compact_markers(org_pk) for org_pk in org_pks)

@@ -145,3 +145,52 @@ def test_the_committed_state_moves_with_every_write_and_is_none_inside_one(org, 
     with transaction.atomic():
         make_activity(org, "2026-02-02T10:00:00Z")
         assert committed_state(org=org) is None  # this transaction's own writes may roll back
+
+
+def test_writers_fold_the_markers_now_and_then_and_the_marker_stays_exact(org, add, monkeypatch):
+    from activities import events
+
+    monkeypatch.setattr(events, "COMPACT_EVERY", 10)
+    before = change_marker(org=org)
+    for n in range(1, 26):
+        add(org)
+        assert change_marker(org=org) == before + n  # every write moves it, folded or not
+    # Folded after the 10th and the 20th write: one row for those, then the five since.
+    assert ActivityChange.objects.filter(org=org).count() == 6
+    assert live_counts(org=org, ranges=[Q1]) == [25]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_compactions_and_writes_keep_the_sum_and_never_wait_for_each_other(org):
+    from activities.events import compact_markers
+
+    ActivityChange.objects.bulk_create([ActivityChange(org=org) for _ in range(300)])
+    written = 0
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def compacting() -> None:
+        try:
+            while not stop.is_set():
+                compact_markers(org.pk)
+        except BaseException as exc:  # a deadlock or lock timeout would land here
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=compacting) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(200):
+            ActivityChange.objects.create(org=org)  # a writer's marker, in its own transaction
+            written += 1
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    assert errors == []
+    assert change_marker(org=org) == 300 + written
+    compact_markers(org.pk)
+    assert list(ActivityChange.objects.filter(org=org).values_list("weight", flat=True)) == [300 + written]
