@@ -123,6 +123,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: under WSGI a stream request held by Pushpin is answered here, without
+    # the async view's per-request event loop (record_counts/held.py).
+    "record_counts.held.WsgiHoldMiddleware",
 ]
 
 ROOT_URLCONF = "bufdir_project.urls"

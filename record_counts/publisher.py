@@ -123,7 +123,7 @@ class Publisher:
         return due
 
     async def _publish_loop(self) -> None:
-        from record_counts.stream import encode
+        from record_counts.opening import encode
 
         while True:
             await self.wake.wait()

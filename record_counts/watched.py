@@ -32,6 +32,7 @@ from django.conf import settings
 from lib.timeranges import DateTimeRange
 
 EXPIRY_FACTOR = 2.5
+REFRESH_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,16 @@ class RedisRegistry:
         self.client = client
         prefix = f"{settings.EVENTS_CHANNEL_PREFIX}grip-watched"
         self.all_key, self.org_prefix, self.last_key = f"{prefix}:all", f"{prefix}:org:", f"{prefix}:last"
+        # Entries this process registered lately, and when: a thousand screens opening
+        # one range refresh it in Redis once per REFRESH_SECONDS, not once each.
+        self._refreshed: dict[str, float] = {}
 
     def watch(self, entry: Watched, served: str, *, now: float | None = None) -> bool:
         now = time.time() if now is None else now
         member, org_key = entry.member(), f"{self.org_prefix}{entry.org_pk}"
+        refreshed = self._refreshed.get(member)
+        if refreshed is not None and now - refreshed < min(REFRESH_SECONDS, ttl() / 10):
+            return True  # watched, and its expiry was pushed back moments ago
         pipe = self.client.pipeline()
         pipe.zremrangebyscore(self.all_key, "-inf", now)
         pipe.zremrangebyscore(org_key, "-inf", now)
@@ -116,6 +123,9 @@ class RedisRegistry:
         pipe.expire(org_key, int(ttl()) + 1)
         pipe.hsetnx(self.last_key, member, served)
         pipe.execute()
+        if len(self._refreshed) >= settings.GRIP_WATCH_MAX:
+            self._refreshed.clear()
+        self._refreshed[member] = now
         return True
 
     def alive(self, *, now: float | None = None) -> dict[Watched, str | None]:

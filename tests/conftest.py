@@ -99,10 +99,15 @@ def _empty_cache() -> None:
     (activities.counting): no test sees another's."""
     from django.core.cache import cache
 
+    from activities import events
     from activities.counting import near_counts
+    from record_counts import watched
 
     cache.clear()
     near_counts.clear()
+    events._since_compacted.clear()  # and no test inherits another's writes towards a compaction
+    watched._local.expires.clear()  # nor another's watched ranges (hold mode without Redis)
+    watched._local.last.clear()
 
 
 def live_count(snapshot: Any) -> int:

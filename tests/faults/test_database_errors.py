@@ -8,7 +8,7 @@ import pytest
 from django.db import InterfaceError, OperationalError
 
 from aggregations import services as aggregation_services
-from record_counts import stream as stream_view
+from record_counts import opening
 from tests.conftest import postgres_only
 
 RECORDED = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
@@ -41,7 +41,7 @@ def test_the_stream_answers_503_before_opening(api, org, monkeypatch):
     def unavailable(request):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(stream_view, "_stream_reader", unavailable)
+    monkeypatch.setattr(opening, "stream_reader", unavailable)
     response = api.get(
         "/api/v1/period-record-counts/stream", {"org_id": org.org_id, "start": "2026-01-01", "end": "2026-03-31"}
     )

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from activities.models import Organization
 from activities.services import ActivityData, activity_create
-from lib.timeranges import DateTimeRange
+from lib.timeranges import DateTimeRange, parse_range
 from record_counts import grip
 from record_counts.watched import LocalRegistry, RedisRegistry, Watched
 
@@ -86,6 +86,20 @@ def test_redis_registry_bounds(settings, redis_client):
     assert reg.watch(Watched(1, "a", rng(2)), "1-0", now=1030.0)  # room again
 
 
+@pytest.mark.django_db
+def test_redis_registry_refreshes_a_range_once_per_moment_not_once_per_screen(settings, redis_client):
+    settings.GRIP_NEXT_SECONDS = 10  # expiry 25 s; refreshed at most every 2.5 s
+    settings.EVENTS_CHANNEL_PREFIX = f"test-grip-{time.time_ns()}-"
+    reg = RedisRegistry(redis_client)
+    entry = Watched(1, "a", rng(0))
+    assert reg.watch(entry, "1-0", now=1000.0)
+    redis_client.delete(reg.all_key)  # gone from Redis: only a round trip would put it back
+    assert reg.watch(entry, "1-0", now=1002.0)  # the next screens on the range: no round trip
+    assert reg.alive(now=1002.0) == {}
+    assert reg.watch(entry, "1-0", now=1003.0)  # 3 s later: refreshed in Redis again
+    assert set(reg.alive(now=1003.0)) == {entry}
+
+
 @pytest.fixture
 def redis_client(settings):
     if not getattr(settings, "EVENTS_REDIS", None):
@@ -129,3 +143,34 @@ def test_deploy_checks_of_hold_mode(settings):
     assert [m.id for m in check_grip()] == ["record_counts.W004"]  # no Redis
     settings.REDIS_URL = "redis://127.0.0.1:6379/0"
     assert check_grip() == []
+
+
+@pytest.mark.django_db
+def test_under_wsgi_a_signed_stream_request_is_held_by_the_middleware(settings, client, monkeypatch):
+    """Django's test client is a sync (WSGI) handler, as gunicorn's: the held answer comes
+    from WsgiHoldMiddleware, in the request's thread, never from the async view."""
+    from record_counts import stream
+
+    settings.GRIP_KEY, settings.GRIP_PUBLISH_URL = "k-wsgi", ""
+    org = Organization.objects.create(org_id="org-wsgi", name="W")
+    activity_create(data=ActivityData(org=org, activity_type="t", recorded_at=dt.datetime(2026, 2, 2, tzinfo=dt.UTC)))
+
+    async def not_here(*args: object) -> None:
+        raise AssertionError("the async view answered a held request under WSGI")
+
+    monkeypatch.setattr(stream, "_hold_in_db_thread", not_here)
+    signed = {"HTTP_GRIP_SIG": jwt({"iss": "pushpin", "exp": int(time.time()) + 60}, "k-wsgi")}
+    params = {"org_id": "org-wsgi", "start": "2026-01-01", "end": "2026-12-31"}
+    response = client.get("/api/v1/period-record-counts/stream", params, **signed)
+    assert response.status_code == 200, response.content
+    assert response["Grip-Hold"] == "stream"
+    channel = grip.range_channel(org.pk, parse_range("2026-01-01", "2026-12-31"))
+    assert response["Grip-Channel"].startswith(f"{channel}; prev-id=1-")
+    assert '"record_count": 1' in response.content.decode()
+    # The doubled contract path too; a bad parameter is the view's usual 400 problem.
+    doubled = "/api/v1/period-record-counts/api/v1/period-record-counts/stream"
+    assert client.get(doubled, params, **signed)["Grip-Hold"] == "stream"
+    bad = client.get("/api/v1/period-record-counts/stream", {"org_id": "org-wsgi", "start": "nope"}, **signed)
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    # A POST through Pushpin is not held: the view's 405.
+    assert client.post("/api/v1/period-record-counts/stream", **signed).status_code == 405
