@@ -361,6 +361,7 @@ async def _grip_fanout(
     rss_app, rss_pp = _rss(app), _rss(pushpin)
     async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30, read=None), limits=limits) as http:
         gate = asyncio.Semaphore(CONNECTING)
+        connect_cpu = (_cpu(app), _cpu(pushpin), time.process_time())
         connecting = time.perf_counter()
         tasks = [asyncio.create_task(_listen(http, params, c, stop, gate)) for c in clients]
         waiters = [asyncio.create_task(c.first.wait()) for c in clients]
@@ -368,6 +369,10 @@ async def _grip_fanout(
         for w in waiters:
             w.cancel()
         connect_s = time.perf_counter() - connecting
+        # CPU per connect, in ms: who spends the 2 cores while the streams open.
+        connect_app_ms = (_cpu(app) - connect_cpu[0]) * 1000 / n
+        connect_pp_ms = (_cpu(pushpin) - connect_cpu[1]) * 1000 / n
+        connect_client_ms = (time.process_time() - connect_cpu[2]) * 1000 / n
         never = n - sum(c.first.is_set() for c in clients)
         retries = sum(c.retries for c in clients)
         await asyncio.sleep(1)
@@ -380,6 +385,7 @@ async def _grip_fanout(
         app_cpu, pp_cpu = _cpu(app), _cpu(pushpin)
         started = time.perf_counter()
         await change(current + 1)
+        change_ms = (time.perf_counter() - started) * 1000
         deadline = time.perf_counter() + 60
         while any(c.changed_at is None for c in clients if c.first.is_set()) and time.perf_counter() < deadline:
             await asyncio.sleep(0.005)
@@ -398,7 +404,10 @@ async def _grip_fanout(
         {"figure": fig, "case": case, "measure": "connect rate (streams/s)", "value": n / connect_s,
          "note": f"{connect_s:.1f} s, {CONNECTING} at a time, {retries} retried, {never} never connected",
          "met": never == 0},
-        {"figure": fig, "case": case, "measure": "fan-out p50 ms", "value": statistics.median(delays) if delays else float("nan")},
+        {"figure": fig, "case": case, "measure": "CPU ms per connect: app / Pushpin / load client",
+         "value": connect_app_ms, "note": f"{connect_app_ms:.2f} / {connect_pp_ms:.2f} / {connect_client_ms:.2f}"},
+        {"figure": fig, "case": case, "measure": "fan-out p50 ms", "value": statistics.median(delays) if delays else float("nan"),
+         "note": f"first client {delays[0]:.1f} ms; the change (publish or write) answered in {change_ms:.1f} ms" if delays else ""},
         {"figure": fig, "case": case, "measure": "fan-out p99 ms", "value": p99,
          "note": f"{missing} streams missed it" if missing else ""},
         {"figure": fig, "case": case, "measure": "fan-out max ms", "value": delays[-1] if delays else float("nan")},
