@@ -6,15 +6,15 @@ optional grouping by ``activity_type``/``status``/``location`` and optional loca
 buckets, and answers with counts and participant totals. The range rule itself
 (``start <= recorded_at < truncate(end) + 1s``) lives in ``DateTimeRange.q``.
 
-Many ranges of one organisation are ONE query: a ``UNION ALL`` with grouped branches
-per range, each an index-only scan over its own range only (the cost is the sum of the
-ranges' sizes, not ranges times the envelope). A range of at least two whole local days
-reads those days from the rollup (``activities.rollup``: sums per local day, type,
-status and location that the database's triggers keep in every writer's transaction)
-and its partial edge days from the covering ``(org, recorded_at) INCLUDE
-(activity_type, status, participant_count)`` index; a shorter one reads the index
-alone. Both in the same statement, so in one snapshot: exact. Nothing is maintained by
-Python writers, so there is no lock to share (docs/design.md).
+Many ranges of one organisation are ONE query (``activities.branches``): a ``UNION ALL``
+of branches tagged by range. A range of at least two whole local days reads those days
+from the rollup (``activities.rollup``: sums per local day, type, status and location
+that the database's triggers keep in every writer's transaction) and its partial edge
+days from the covering ``(org, recorded_at) INCLUDE (activity_type, status,
+participant_count)`` index; a shorter one reads the index alone; many long ones share
+one rollup branch (and one for edges that lie close together) and take their slices.
+All in the same statement, so in one snapshot: exact. Nothing is maintained by Python
+writers, so there is no lock to share (docs/design.md).
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ from typing import Any, Literal
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, IntegerField, QuerySet, Sum, Value
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek, TruncYear
 
-from activities import rollup
+from activities import branches, rollup
+from activities.branches import BRANCHES_PER_QUERY  # noqa: F401 (part of the core's interface)
 from activities.events import written_in_this_transaction
 from activities.models import Activity, ActivityChange, ActivityRollup, Organization
 from lib.cache import NearCache
@@ -43,12 +44,6 @@ GROUP_FIELDS: tuple[GroupField, ...] = ("activity_type", "status", "location")
 BREAKDOWN: tuple[GroupField, ...] = ("activity_type", "status")
 Interval = Literal["day", "week", "month", "quarter", "year"]
 _TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
-
-# Branches per UNION ALL statement (a range is one branch, or three with the rollup):
-# SQLite allows 500 compound terms; PostgreSQL has no such limit, but a statement this
-# size is already one round trip for any list page. A range's branches are never split
-# across statements.
-BRANCHES_PER_QUERY = 450
 
 
 @dataclass(frozen=True)
@@ -90,62 +85,34 @@ def _check_group_by(group_by: Sequence[str]) -> tuple[GroupField, ...]:
     return tuple(group_by)  # type: ignore[arg-type]
 
 
-def _branch(org_pk: int, time_range: DateTimeRange, index: int, group_by: Sequence[str]) -> QuerySet[Any]:
-    """One range's grouped counts, tagged with the range's index. Grouping by org
-    (constant under the filter) when nothing else is asked for makes the branch one
-    row, or none when the range is empty."""
-    return (
-        Activity.objects.filter(org_id=org_pk)
-        .filter(time_range.q("recorded_at"))
-        .order_by()
-        .values(*(group_by or ["org"]))
-        .annotate(i=Value(index, output_field=IntegerField()), n=Count("*"), p=Sum("participant_count"))
-        .values_list("i", *group_by, "n", "p")
-    )
-
-
-def _rollup_branch(org_pk: int, part: rollup.Split, index: int, group_by: Sequence[str]) -> QuerySet[Any]:
-    """The rollup's sums over the whole local days of a range, tagged like ``_branch``."""
-    columns = list(group_by)
-    return (
-        ActivityRollup.objects.filter(org_id=org_pk, starts_at__gte=part.first, starts_at__lt=part.last)
-        .order_by()
-        .values(*(columns or ["org"]))
-        .annotate(i=Value(index, output_field=IntegerField()), n=Sum("activity_count"), p=Sum("participant_total"))
-        .values_list("i", *columns, "n", "p")
-    )
-
-
-def _range_branches(org_pk: int, time_range: DateTimeRange, index: int, group_by: Sequence[str]) -> list[QuerySet[Any]]:
-    part = rollup.split(time_range)
-    if part is None:
-        return [_branch(org_pk, time_range, index, group_by)]
-    edges = [_branch(org_pk, edge, index, group_by) for edge in (part.head, part.tail) if edge is not None]
-    return [_rollup_branch(org_pk, part, index, group_by), *edges]
-
-
-def _statements(branches: list[list[QuerySet[Any]]]) -> Iterable[QuerySet[Any]]:
-    """The ranges' branches as few ``UNION ALL`` statements as the limit allows, each
-    range whole in one."""
-    pending: list[QuerySet[Any]] = []
-    for own in branches:
-        if pending and len(pending) + len(own) > BRANCHES_PER_QUERY:
-            yield pending[0].union(*pending[1:], all=True) if len(pending) > 1 else pending[0]
-            pending = []
-        pending.extend(own)
-    if pending:
-        yield pending[0].union(*pending[1:], all=True) if len(pending) > 1 else pending[0]
-
-
 def tally(*, org: Organization | int, ranges: Sequence[DateTimeRange], group_by: Sequence[str] = ()) -> list[Tally]:
     """The numbers of each range, in order, for one organisation: one query for up to
-    150 ranges (so one for any list page)."""
+    224 long ranges or 450 short ones (so one for any list page)."""
     dims = _check_group_by(group_by)
     org_pk = _org_pk(org)
+    parts = [rollup.split(r) for r in ranges]
     rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for query in _statements([_range_branches(org_pk, r, i, dims) for i, r in enumerate(ranges)]):
+    for chunk in branches.chunks([(i, r, parts[i]) for i, r in enumerate(ranges)]):
+        plan = branches.plan(org_pk, chunk, dims)
+        query = plan.branches[0].union(*plan.branches[1:], all=True) if len(plan.branches) > 1 else plan.branches[0]
+        shared: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for row in query:
-            rows[row[0]].append(row[1:])
+            if not plan.rollup_sums:
+                rows[row[0]].append(row[1:])
+            elif row[0] < 0:
+                shared[row[0]].append(row[1:])
+            else:
+                rows[row[0]].append(row[2:])  # (without the empty ``at``)
+        if plan.rollup_sums:
+            rolled, edges = branches.Sums(shared[branches.ROLLUP_SUMS]), branches.Sums(shared[branches.EDGE_SUMS])
+            for i, _, part in chunk:
+                if part is None:
+                    continue
+                rows[i].extend(rolled.rows(part.first, part.last))
+                if plan.edge_sums:
+                    for edge in (part.head, part.tail):
+                        if edge is not None:
+                            rows[i].extend(edges.rows(edge.start, edge.end_exclusive))
     return [_tally_of(rows.get(i, []), grouped=bool(dims)) for i in range(len(ranges))]
 
 

@@ -8,9 +8,11 @@ just before, and ``other_org`` one in Q1.
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
+from activities import branches, rollup, services
 from activities.counting import (
     BRANCHES_PER_QUERY,
     BREAKDOWN,
@@ -21,6 +23,7 @@ from activities.counting import (
     tally,
     tally_buckets,
 )
+from activities.models import Activity
 from lib.timeranges import DateTimeRange, parse_range
 
 UTC = dt.UTC
@@ -108,17 +111,75 @@ def test_451_ranges_are_two_queries_and_agree_with_one_by_one(org, make_activity
 
 
 def test_long_ranges_read_the_rollup_and_stay_whole_in_one_statement(org, make_activity, django_assert_num_queries):
-    # A range of whole local days is three branches (rollup, head, tail): 150 fit in one
-    # statement, the 151st starts the second, and every range is counted whole.
+    # A range of whole local days is its two edge branches, plus one rollup branch that
+    # all the statement's ranges share (the envelope): 224 fit in one statement (449
+    # branches), the 225th starts the second, and every range is counted whole.
     start = dt.datetime(2026, 1, 1, 12, 30, tzinfo=UTC)  # never a local midnight: every range has both edges
-    ranges = [DateTimeRange(start + dt.timedelta(hours=i), start + dt.timedelta(days=5, hours=i)) for i in range(151)]
-    for i in (0, 30, 80, 100, 149, 150, 150):
+    ranges = [DateTimeRange(start + dt.timedelta(hours=i), start + dt.timedelta(days=5, hours=i)) for i in range(225)]
+    hours = (0, 30, 80, 100, 149, 150, 150, 223, 224, 224)
+    for i in hours:
         make_activity(org, start + dt.timedelta(days=2, hours=i))
     with django_assert_num_queries(2):
         counts = count_ranges(org=org, ranges=ranges)
-    expected = [sum(1 for i in (0, 30, 80, 100, 149, 150, 150) if r.contains(start + dt.timedelta(days=2, hours=i)))
-                for r in ranges]  # fmt: skip
-    assert counts == expected and counts[150] == 3
+    expected = [sum(1 for i in hours if r.contains(start + dt.timedelta(days=2, hours=i))) for r in ranges]
+    assert counts == expected and counts[150] == 3 and counts[224] == 3
+    with django_assert_num_queries(1):
+        assert count_ranges(org=org, ranges=ranges[:224]) == expected[:224]
+
+
+def test_the_shared_rollup_branch_gives_each_range_what_its_own_would(org, django_assert_num_queries):
+    """Many long ranges read the rollup once (one branch over their envelope, sliced per
+    range in Python); one range alone reads it in its own branch. Both agree, per group,
+    on ranges that start and end at midnights and between them, across a DST switch."""
+    rng = random.Random(11)
+    base = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(600):
+        services.activity_create(
+            data=services.ActivityData(
+                org=org,
+                activity_type=rng.choice(["a", "b", "c"]),
+                status=rng.choice(["completed", "planned", "cancelled"]),
+                location=rng.choice(["Oslo", "Bergen", ""]),
+                participant_count=rng.randrange(5),
+                recorded_at=base + dt.timedelta(seconds=rng.randrange(300 * 86400)),
+                activity_id=f"env-{i}",
+            )
+        )
+    rollup.compact()
+    services.activity_create(  # and one not compacted yet
+        data=services.ActivityData(org=org, activity_type="a", recorded_at=dt.datetime(2026, 3, 29, 12, tzinfo=UTC))
+    )
+    ranges = [parse_range("2026-03-01", "2026-04-30"), parse_range("2026-03-29", "2026-10-25")]
+    for _ in range(30):
+        a, b = sorted(rng.sample(range(300 * 24), 2))
+        ranges.append(DateTimeRange(base + dt.timedelta(hours=a), base + dt.timedelta(hours=b, seconds=-1)))
+    assert sum(rollup.split(r) is not None for r in ranges) >= 20  # most read the rollup
+    for dims in ((), ("activity_type",), ("activity_type", "status", "location")):
+        with django_assert_num_queries(1):
+            together = tally(org=org, ranges=ranges, group_by=dims)
+        assert together == [tally(org=org, ranges=[r], group_by=dims)[0] for r in ranges]
+    assert together[0].activity_count == Activity.objects.filter(org=org).filter(ranges[0].q("recorded_at")).count()
+    # A list page's ranges: starts a second apart, ends a minute apart, so the edges all
+    # lie in two days and are read per instant in shared branches (one per stretch).
+    page = [
+        DateTimeRange(dt.datetime(2026, 2, 1, 0, 0, s, tzinfo=UTC), dt.datetime(2026, 9, 30, 12, s, 59, tzinfo=UTC))
+        for s in range(40)
+    ]
+    edge_times = [dt.datetime(2026, 2, 1, 0, 0, i, tzinfo=UTC) for i in range(40)]
+    edge_times += [dt.datetime(2026, 9, 30, 12, i, 59, tzinfo=UTC) for i in range(0, 40, 3)]
+    for i, at in enumerate(edge_times):  # some on the very second a range starts or ends
+        services.activity_create(
+            data=services.ActivityData(org=org, activity_type="b", recorded_at=at, participant_count=i)
+        )
+    plan = branches.plan(org.pk, [(i, r, rollup.split(r)) for i, r in enumerate(page)], ())
+    assert plan.rollup_sums and plan.edge_sums and len(plan.branches) == 3  # the rollup, two edge days
+    for dims in ((), ("activity_type", "location")):
+        with django_assert_num_queries(1):
+            together = tally(org=org, ranges=page, group_by=dims)
+        assert together == [tally(org=org, ranges=[r], group_by=dims)[0] for r in page]
+    counts = [t.activity_count for t in together]
+    assert counts == [Activity.objects.filter(org=org).filter(r.q("recorded_at")).count() for r in page]
+    assert len(set(counts)) > 1  # the second-by-second edges do matter
 
 
 def test_no_ranges_no_query(org, django_assert_num_queries):
