@@ -175,3 +175,46 @@ def test_changes_from_another_thread_reach_the_hub(org):
         assert (await next_count(sub)).record_count == 1
 
     asyncio.run(run())
+
+
+def test_costly_rounds_are_spaced_by_what_they_cost(org):
+    """The CPU a process spends between two rounds (re-reading, then sending the counts to
+    every screen) paces the next: at least twice that long, so a process with many screens
+    leaves its cores to the writers; a cheap one waits the window only."""
+    import itertools
+    import threading
+    import time
+
+    from record_counts import hub as hub_module
+
+    burn = 0.15  # seconds of CPU after each round, off the event loop (as sending is)
+
+    class CostlyReads(CountingReads):
+        async def __call__(self, org_pk, ranges):
+            def spend() -> None:
+                started = time.process_time()
+                while time.process_time() - started < burn:
+                    pass
+
+            threading.Thread(target=spend, daemon=True).start()
+            return await super().__call__(org_pk, ranges)
+
+    async def gaps(reads, changes: int) -> list[float]:
+        hub = Hub(reads, coalesce_seconds=0.02)
+        sub = hub.subscribe(org_pk=org.pk, org_id=org.org_id, time_range=FEB)
+        await next_count(sub)
+        starts = []
+        for _ in range(changes):
+            hub.changed(change(org, T))
+            before = hub.rounds
+            while hub.rounds == before:
+                await asyncio.sleep(0.001)
+            starts.append(time.monotonic())
+            await next_count(sub)
+        return [b - a for a, b in itertools.pairwise(starts)]
+
+    costly = asyncio.run(gaps(CostlyReads(), 5))
+    assert min(costly[1:]) >= burn * 1.5, costly  # each waited about twice what the last cycle cost
+    assert max(costly) < hub_module.MAX_GAP_SECONDS + 1
+    cheap = asyncio.run(gaps(CountingReads(), 5))
+    assert max(cheap) < burn, cheap  # the window alone: nothing to pace
