@@ -4,10 +4,10 @@ A ``UNION ALL`` of branches, each row tagged with the range it belongs to, so on
 trip and one snapshot answer them all (exact: every part of every range is read in the
 same statement). A range alone is one branch over the activities' covering index, or,
 when it spans at least two whole local days, one over the rollup for those days plus
-one per partial edge day. Many long ranges share: one branch sums the rollup per row
-start over their envelope and, when their edges lie close together, one sums their
-edges per instant; each range then takes its slices in Python (``Sums``). Used by
-``activities.counting.tally`` only.
+one per partial edge day. Many overlapping long ranges share: one branch sums the
+rollup per row start over their envelope and, when their many edges lie close together,
+one per edge stretch sums those per instant; each range then takes its slices in Python
+(``Sums``). Used by ``activities.counting.tally`` only.
 """
 
 from __future__ import annotations
@@ -70,6 +70,13 @@ def _rollup_branch(org_pk: int, part: rollup.Split, index: int, group_by: Sequen
 # building and compiling them cost more than running them (64 ten-month ranges: 125 ms,
 # against 2 ms for one range).
 ENVELOPE_MIN = 3
+# Shared only where it saves: the ranges' whole days cover the envelope at least
+# OVERLAP_MIN times over (else each range's own branch reads less, and returns one row
+# per group, not one per day and group), and there are EDGES_SHARED_MIN edges or more
+# (each saved branch is about half a millisecond of ORM work; a shared edge returns its
+# rows per instant, two days of a big organisation's activities).
+OVERLAP_MIN = 3
+EDGES_SHARED_MIN = 16
 EDGE_SPAN_MAX = dt.timedelta(days=2)
 ROLLUP_SUMS, EDGE_SUMS = -1, -2  # the shared branches' tags (a range's own are its index)
 
@@ -119,12 +126,17 @@ def plan(org_pk: int, chunk: Sequence[tuple[int, DateTimeRange, rollup.Split | N
     """The branches of one statement's ranges; the shared ones come first, so the union
     takes its column types from a real ``at`` column."""
     rolled = [part for _, _, part in chunk if part is not None]
-    plan = Plan([], rollup_sums=len(rolled) >= ENVELOPE_MIN)
-    if plan.rollup_sums:
+    plan = Plan([])
+    if len(rolled) >= ENVELOPE_MIN:
         envelope = (min(p.first for p in rolled), max(p.last for p in rolled))
+        covered = sum((p.last - p.first for p in rolled), dt.timedelta())
+        plan.rollup_sums = covered >= OVERLAP_MIN * (envelope[1] - envelope[0])
+    if plan.rollup_sums:
         plan.branches.append(_sums_branch(org_pk, envelope, group_by, rollup_rows=True))
-        edges = _merged((e.start, e.end_exclusive) for p in rolled for e in (p.head, p.tail) if e is not None)
-        if edges and sum((end - start for start, end in edges), dt.timedelta()) <= EDGE_SPAN_MAX:
+        own = [(e.start, e.end_exclusive) for p in rolled for e in (p.head, p.tail) if e is not None]
+        edges = _merged(own)
+        span = sum((end - start for start, end in edges), dt.timedelta())
+        if len(own) >= EDGES_SHARED_MIN and span <= EDGE_SPAN_MAX:
             plan.edge_sums = True
             # One branch per stretch (they are disjoint): each an index-only scan.
             plan.branches.extend(_sums_branch(org_pk, edge, group_by, rollup_rows=False) for edge in edges)
@@ -173,18 +185,18 @@ class Sums:
 
 
 def chunks(items: list[tuple[int, DateTimeRange, rollup.Split | None]]) -> Iterable[list[Any]]:
-    """The ranges in as few statements as ``BRANCHES_PER_QUERY`` allows, each whole in one
-    (counting every range's own branches, as if nothing were shared)."""
+    """The ranges in as few statements as ``BRANCHES_PER_QUERY`` allows, each whole in one,
+    counting every range's own branches (one, or three with the rollup) as if nothing were
+    shared: sharing only ever takes branches away."""
     chunk: list[tuple[int, DateTimeRange, rollup.Split | None]] = []
-    own = rolled = 0  # the chunk's branches besides the rollup's; its ranges over the rollup
+    branches = 0
     for item in items:
         part = item[2]
-        add = 1 if part is None else sum(edge is not None for edge in (part.head, part.tail))
-        more = rolled + (part is not None)
-        if chunk and own + add + (1 if more >= ENVELOPE_MIN else more) > BRANCHES_PER_QUERY:
+        own = 1 if part is None else 1 + sum(edge is not None for edge in (part.head, part.tail))
+        if chunk and branches + own > BRANCHES_PER_QUERY:
             yield chunk
-            chunk, own, more = [], 0, int(part is not None)
+            chunk, branches = [], 0
         chunk.append(item)
-        own, rolled = own + add, more
+        branches += own
     if chunk:
         yield chunk

@@ -87,7 +87,7 @@ def _check_group_by(group_by: Sequence[str]) -> tuple[GroupField, ...]:
 
 def tally(*, org: Organization | int, ranges: Sequence[DateTimeRange], group_by: Sequence[str] = ()) -> list[Tally]:
     """The numbers of each range, in order, for one organisation: one query for up to
-    224 long ranges or 450 short ones (so one for any list page)."""
+    150 ranges (so one for any list page)."""
     dims = _check_group_by(group_by)
     org_pk = _org_pk(org)
     parts = [rollup.split(r) for r in ranges]
