@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connections
 
 from activities import services
 from activities.counting import count_ranges
@@ -33,7 +34,14 @@ class CountingReads:
 
     async def __call__(self, org_pk: int, ranges: list[DateTimeRange]) -> list[int]:
         self.calls.append((org_pk, list(ranges)))
-        return await sync_to_async(lambda: count_ranges(org=org_pk, ranges=ranges), thread_sensitive=False)()
+
+        def count() -> list[int]:
+            try:
+                return count_ranges(org=org_pk, ranges=ranges)
+            finally:
+                connections.close_all()  # as the stream's threads do: none left to the pool's end
+
+        return await sync_to_async(count, thread_sensitive=False)()
 
 
 async def next_count(sub, timeout: float = 2.0):
