@@ -30,20 +30,12 @@ from activities.counting import CACHE_SECONDS, committed_state
 from activities.history import activity_events
 from activities.models import ActivityEvent
 from aggregations.models import SubmissionEvidence, SubmittedPeriod
+from lib.exports import csv_bytes, download
 from lib.timeranges import DateTimeRange, RangeError, isoformat_z, local_dates_range
-from schemes.exports import (
-    ACTIVITY_COLUMNS,
-    CSV_TYPE,
-    XLSX_TYPE,
-    activity_cells,
-    local_text,
-    write_csv,
-    write_xlsx,
-)
+from schemes.exports import ACTIVITY_COLUMNS, activity_cells, local_text, write_xlsx
 from schemes.report import SchemeReport, scheme_report
 
 FORMATS = ("csv", "xlsx")
-CONTENT_TYPES = {"csv": f"{CSV_TYPE}; charset=utf-8", "xlsx": XLSX_TYPE}
 CHANGES_SHOWN = 100  # the API and the admin list the newest this many, with the total
 
 
@@ -75,7 +67,7 @@ def evidence_for(report: SchemeReport, *, period: SubmittedPeriod, counted_at: d
     """The evidence of ``period`` (saved, with its key) from its report's verdicts
     (unsaved): only the counted activities are listed."""
     counted = [activity_cells(v.row) for v in report.verdicts or [] if v.counted]
-    csv_bytes = write_csv(ACTIVITY_COLUMNS, counted)
+    csv_file = csv_bytes(ACTIVITY_COLUMNS, counted)
     xlsx_bytes = write_xlsx(
         sheet_title="Submission evidence",
         title=evidence_title(report, period=period, time_zone=settings.REPORTING_TIME_ZONE),
@@ -89,8 +81,8 @@ def evidence_for(report: SchemeReport, *, period: SubmittedPeriod, counted_at: d
         activity_count=s.activity_count,
         participant_total=s.participant_total,
         by_activity_type=s.by_activity_type,
-        csv=csv_bytes,
-        csv_sha256=sha256_hex(csv_bytes),
+        csv=csv_file,
+        csv_sha256=sha256_hex(csv_file),
         xlsx=xlsx_bytes,
         xlsx_sha256=sha256_hex(xlsx_bytes),
     )
@@ -118,8 +110,7 @@ def evidence_response(period: SubmittedPeriod, found: SubmissionEvidence, fmt: s
     """The stored file as a download (what the API and admin both answer): the very bytes
     digested, named for what they are, with the digest in the headers."""
     data, digest = evidence_file(found, fmt)
-    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{evidence_file_name(period, fmt)}"'
+    response = download(data, fmt=fmt, filename=evidence_file_name(period, fmt))
     for name, value in digest_headers(digest).items():
         response[name] = value
     return response

@@ -37,7 +37,7 @@ from lib.api.fields import range_from_query
 from lib.api.ids import AGG_SNAPSHOT_ID, SUBMITTED_PERIOD_ID
 from lib.api.pagination import PagePagination
 from lib.api.views import CONTRACT_RANGE, DELETED, PROBLEM, JsonNegotiation, SnapshotViewSet, contract_example
-from schemes.exports import CSV_TYPE, XLSX_TYPE
+from lib.exports import CSV_TYPE, XLSX_TYPE
 
 TAG = "bufdir-aggregations"
 

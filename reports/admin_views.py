@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.admin_scope import coordinated_orgs
 from activities.counting import GROUP_FIELDS
+from lib.exports import download as file_download
 from lib.timeranges import RangeError, local_dates_range
 from reports.chart import report_chart
-from reports.exports import CSV_TYPE, XLSX_TYPE, report_csv, report_xlsx
+from reports.exports import report_csv, report_xlsx
 from reports.render import file_stem
 from reports.series import Report, TooManyBuckets, report_series
 
@@ -141,12 +142,9 @@ def report_page(request: HttpRequest, org_id: str) -> HttpResponse:
     report = _report(form, org) if form.is_valid() else None
     download = request.GET.get("download")
     if report is not None and download in {"csv", "xlsx"}:
-        if download == "csv":
-            response = HttpResponse(report_csv(report), content_type=f"{CSV_TYPE}; charset=utf-8")
-        else:
-            response = HttpResponse(report_xlsx(report, time_zone=settings.REPORTING_TIME_ZONE), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{file_stem(report)}.{download}"'
-        return response
+        zone = settings.REPORTING_TIME_ZONE
+        data = report_csv(report) if download == "csv" else report_xlsx(report, time_zone=zone)
+        return file_download(data, fmt=download, filename=f"{file_stem(report)}.{download}")
     query = request.GET.copy()
     query.pop("download", None)
     context: dict[str, Any] = {

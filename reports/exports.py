@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from typing import Any
@@ -11,26 +10,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from lib.timeranges import isoformat_z, reporting_zone
+from lib.exports import EXCEL_DATETIME, csv_bytes
+from lib.timeranges import reporting_zone
 from reports.render import table_columns, table_rows
 from reports.series import Report
-
-CSV_TYPE = "text/csv"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def report_csv(report: Report) -> bytes:
     """Header row, then one row per bucket (and group); datetimes in UTC with ``Z`` as in
-    the JSON; CRLF line ends and minimal quoting (RFC 4180)."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table_columns(report))
-    for row in table_rows(report):
-        writer.writerow([isoformat_z(v) if isinstance(v, dt.datetime) else v for v in row])
-    return out.getvalue().encode("utf-8")
-
-
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+    the JSON (lib.exports.csv_bytes: RFC 4180)."""
+    return csv_bytes(table_columns(report), table_rows(report))
 
 
 def report_xlsx(report: Report, *, time_zone: str) -> bytes:
@@ -64,7 +53,7 @@ def report_xlsx(report: Report, *, time_zone: str) -> bytes:
     for row_cells in sheet.iter_rows(min_row=header_row + 1, max_row=sheet.max_row):
         for cell in row_cells:
             if isinstance(cell.value, dt.datetime):
-                cell.number_format = DATETIME_FORMAT
+                cell.number_format = EXCEL_DATETIME
     count_at = columns.index("activity_count")
     totals = [("current", report.series)]
     if report.comparison is not None:

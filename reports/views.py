@@ -13,8 +13,10 @@ from rest_framework.views import APIView
 from lib.api.access import CountingThrottle, require_org
 from lib.api.fields import range_from_query
 from lib.api.views import PROBLEM, JsonNegotiation
+from lib.exports import CSV_TYPE, XLSX_TYPE
+from lib.exports import download as file_download
 from lib.timeranges import RangeError
-from reports.exports import CSV_TYPE, XLSX_TYPE, report_csv, report_xlsx
+from reports.exports import report_csv, report_xlsx
 from reports.render import file_stem, report_json
 from reports.serializers import EXAMPLE, ReportQuerySerializer, ReportSeriesSerializer
 from reports.series import TooManyBuckets, report_series
@@ -85,9 +87,5 @@ class ReportSeriesView(APIView):
         zone = settings.REPORTING_TIME_ZONE
         if fmt == "json":
             return Response(report_json(report, time_zone=zone))
-        if fmt == "csv":
-            response = HttpResponse(report_csv(report), content_type=f"{CSV_TYPE}; charset=utf-8")
-        else:
-            response = HttpResponse(report_xlsx(report, time_zone=zone), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{file_stem(report)}.{fmt}"'
-        return response
+        data = report_csv(report) if fmt == "csv" else report_xlsx(report, time_zone=zone)
+        return file_download(data, fmt=fmt, filename=f"{file_stem(report)}.{fmt}")

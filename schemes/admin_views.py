@@ -17,7 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from activities.admin_scope import coordinated_orgs
-from schemes.exports import CSV_TYPE, XLSX_TYPE, file_stem, report_csv, report_xlsx
+from lib.exports import download as file_download
+from schemes.exports import file_stem, report_csv, report_xlsx
 from schemes.models import GrantScheme
 from schemes.periods import reporting_year, year_holding
 from schemes.report import SchemeReport, scheme_report
@@ -65,12 +66,8 @@ def scheme_report_page(request: HttpRequest, org_id: str) -> HttpResponse:
     download = request.GET.get("download")
     if report is not None and download in {"csv", "xlsx"}:
         zone = settings.REPORTING_TIME_ZONE
-        if download == "csv":
-            response = HttpResponse(report_csv(report), content_type=f"{CSV_TYPE}; charset=utf-8")
-        else:
-            response = HttpResponse(report_xlsx(report, time_zone=zone), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{file_stem(report)}.{download}"'
-        return response
+        data = report_csv(report) if download == "csv" else report_xlsx(report, time_zone=zone)
+        return file_download(data, fmt=download, filename=f"{file_stem(report)}.{download}")
     query = request.GET.copy()
     query.pop("download", None)
     if report is not None and not query:

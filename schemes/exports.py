@@ -3,7 +3,6 @@ its verdict and reason."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
@@ -14,13 +13,11 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from activities.selection import ActivityRow
+from lib.exports import EXCEL_DATETIME, csv_bytes, csv_value
 from lib.timeranges import isoformat_z, reporting_zone
 from schemes.report import SchemeReport
 from schemes.rules import Verdict
 
-CSV_TYPE = "text/csv"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 COLUMNS = [
     "activity_id",
     "recorded_at",
@@ -79,7 +76,7 @@ RECORDED_AT_COLUMN = 1  # the index of recorded_at in every row below
 
 
 def activity_cells(row: ActivityRow) -> list[Any]:
-    """An activity's ``ACTIVITY_COLUMNS``, as Python values (``write_csv``/``write_xlsx`` format them)."""
+    """An activity's ``ACTIVITY_COLUMNS`` as Python values (``csv_bytes`` and ``write_xlsx`` format them)."""
     return [
         row.activity_id,
         row.recorded_at,
@@ -96,28 +93,9 @@ def _cells(verdict: Verdict) -> list[Any]:
     return [*activity_cells(verdict.row), verdict.counted, verdict.reason]
 
 
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return isoformat_z(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else value
-
-
-def write_csv(columns: list[str], rows: Iterable[list[Any]]) -> bytes:
-    """RFC 4180, UTF-8: a header row, then the rows; times UTC with ``Z``, booleans
-    ``true``/``false``, unknown empty."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for cells in rows:
-        writer.writerow([_csv_value(v) for v in cells])
-    return out.getvalue().encode("utf-8")
-
-
 def report_csv(report: SchemeReport) -> bytes:
     """One row per activity of the range in time order, with its verdict and reason."""
-    return write_csv(COLUMNS, (_cells(v) for v in report.verdicts or []))
+    return csv_bytes(COLUMNS, (_cells(v) for v in report.verdicts or []))
 
 
 def local_text(value: dt.datetime) -> str:
@@ -160,9 +138,9 @@ def write_xlsx(*, sheet_title: str, title: list[str], columns: list[str], rows: 
         cells = list(cells)
         cells[at] = cells[at].astimezone(zone).replace(tzinfo=None)
         sheet.append(cells)
-        sheet.cell(row=sheet.max_row, column=at + 1).number_format = DATETIME_FORMAT
+        sheet.cell(row=sheet.max_row, column=at + 1).number_format = EXCEL_DATETIME
         for i, v in enumerate(cells):
-            widths[i] = max(widths[i], 19 if i == at else len(str(_csv_value(v))))
+            widths[i] = max(widths[i], 19 if i == at else len(str(csv_value(v))))
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = min(width, 60) + 2
     out = io.BytesIO()

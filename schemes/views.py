@@ -17,9 +17,11 @@ from lib.api.access import CountingThrottle, require_org
 from lib.api.fields import range_from_query
 from lib.api.pagination import PagePagination
 from lib.api.views import PROBLEM, JsonNegotiation
+from lib.exports import CSV_TYPE, XLSX_TYPE
+from lib.exports import download as file_download
 from lib.timeranges import RangeError
 from reports.views import TAG, chosen_format
-from schemes.exports import CSV_TYPE, XLSX_TYPE, file_stem, report_csv, report_json, report_xlsx, verdict_json
+from schemes.exports import file_stem, report_csv, report_json, report_xlsx, verdict_json
 from schemes.models import GrantScheme, SchemeVersion
 from schemes.periods import ReportingYear, reporting_year
 from schemes.report import scheme_report
@@ -123,9 +125,5 @@ class SchemeReportView(APIView):
                 page = pages.paginate_queryset(_Listed(report.verdicts or []), request)  # type: ignore[arg-type]
                 body["activities"] = pages.get_paginated_response([verdict_json(v) for v in page]).data
             return Response(body)
-        if fmt == "csv":
-            response = HttpResponse(report_csv(report), content_type=f"{CSV_TYPE}; charset=utf-8")
-        else:
-            response = HttpResponse(report_xlsx(report, time_zone=zone), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{file_stem(report)}.{fmt}"'
-        return response
+        data = report_csv(report) if fmt == "csv" else report_xlsx(report, time_zone=zone)
+        return file_download(data, fmt=fmt, filename=f"{file_stem(report)}.{fmt}")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from reports.exports import XLSX_TYPE
+from lib.exports import XLSX_TYPE
 from tests.reports.conftest import SERIES
 
 OSLO = ZoneInfo("Europe/Oslo")

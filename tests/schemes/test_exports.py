@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from schemes.exports import COLUMNS, XLSX_TYPE
+from lib.exports import XLSX_TYPE
+from schemes.exports import COLUMNS
 from tests.schemes.conftest import SCHEME
 
 OSLO = ZoneInfo("Europe/Oslo")
