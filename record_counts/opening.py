@@ -39,12 +39,6 @@ def encode(count: LiveCount) -> str:
     return f"event: message\ndata: {json.dumps(data)}\n\n"
 
 
-# Sent first: flushes the response headers at once, and the padding makes old proxies
-# and browsers that buffer the first 2 KiB of a response start delivering events.
-OPENING = ":" + " " * 2048 + "\n\n"
-KEEP_ALIVE = ": keep-alive\n\n"
-
-
 def _unauthorized(detail: str) -> HttpResponse:
     response = problem_response(401, detail)
     response["WWW-Authenticate"] = REALM
