@@ -1,7 +1,8 @@
 """The counting core: the only code that turns activities into numbers.
 
 Every reader calls it: both contract APIs, the stream, admin, ``reaggregate``, the
-dashboard and (next) the reports. It takes an organisation, one or many ranges, an
+dashboard and the reports (the grant schemes' rules on single activities are counted
+beside it, in ``activities.judging``). It takes an organisation, one or many ranges, an
 optional grouping by ``activity_type``/``status``/``location`` and optional local time
 buckets, and answers with counts and participant totals. The range rule itself
 (``start <= recorded_at < truncate(end) + 1s``) lives in ``DateTimeRange.q``.

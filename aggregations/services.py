@@ -159,8 +159,8 @@ def period_submit(
     constraint, which decides between two concurrent submissions).
 
     With a ``scheme_version`` (a scheme's current rules, frozen with the period) the
-    activities are read ONCE and judged by it: ``activity_count`` is the number of rows
-    read (the contract count of that same read), and the evidence (the counted totals
+    activities are read ONCE and judged by it: ``activity_count`` is the number of
+    activities judged (the contract count of that same read), and the evidence (the counted totals
     and files, ``aggregations.evidence``) is written in the same transaction.
     """
     if period_start > period_end:
@@ -175,7 +175,7 @@ def period_submit(
         report = None
         if scheme_version is not None:
             report = scheme_report(org=org, version=scheme_version, time_range=time_range, keep_verdicts=True)
-            activity_count = len(report.verdicts or [])
+            activity_count = report.judged_count
         else:
             activity_count = count_activities(org=org, time_range=time_range)
         try:

@@ -12,11 +12,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from activities.selection import ActivityRow
+from activities.judging import ActivityRow, Verdict
 from lib.exports import EXCEL_DATETIME, csv_bytes, csv_value
 from lib.timeranges import isoformat_z, reporting_zone
 from schemes.report import SchemeReport
-from schemes.rules import Verdict
 
 COLUMNS = [
     "activity_id",

@@ -1,20 +1,22 @@
 """The scheme report: an organisation's activities in a range, judged by one version of
-a scheme's rules (``schemes.rules``), read with ``activities.selection.activity_rows``.
+a scheme's rules (``schemes.rules.judgement``) and counted by the counting core
+(``activities.judging``).
 
-One query, streamed: the numbers are added up as the rows go by, and the verdicts are
-kept only when asked for (``include=activities``, the exports).
+The numbers alone are one grouped statement. With the verdicts (the exports, the admin
+page, a submission's evidence) it is one statement too, the numbers summed from the very
+rows listed; the API's ``include=activities`` reads one page of them (``verdict_page``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from activities.judging import Verdict, judged_listing, judged_rows, judged_tally
 from activities.models import Organization
-from activities.selection import activity_rows
 from lib.timeranges import DateTimeRange
 from schemes.models import GrantScheme, SchemeVersion
 from schemes.periods import ReportingYear
-from schemes.rules import Summary, Verdict, judge, summarise
+from schemes.rules import Summary, judgement
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,18 @@ class SchemeReport:
     year: ReportingYear | None = None
     verdicts: list[Verdict] | None = None  # every activity of the range, in order, when kept
 
+    @property
+    def judged_count(self) -> int:
+        """Every activity of the range: counted or excluded."""
+        return self.summary.activity_count + self.summary.excluded_count
+
+    def verdict_page(self, offset: int, limit: int) -> list[Verdict]:
+        """One page of the verdicts, in the listing's order (one statement)."""
+        if self.verdicts is not None:
+            return self.verdicts[offset : offset + limit]
+        rules = judgement(self.version.rules)
+        return list(judged_rows(org=self.org, time_range=self.time_range, judgement=rules, offset=offset, limit=limit))
+
 
 def scheme_report(
     *,
@@ -37,6 +51,9 @@ def scheme_report(
     keep_verdicts: bool = False,
 ) -> SchemeReport:
     """Judge every activity of the organisation in the range by ``version``'s rules."""
-    kept: list[Verdict] | None = [] if keep_verdicts else None
-    summary = summarise(judge(version.rules, activity_rows(org=org, time_range=time_range)), keep=kept)
-    return SchemeReport(org, version.scheme, version, time_range, summary, year, kept)
+    rules = judgement(version.rules)
+    if keep_verdicts:
+        judged, verdicts = judged_listing(org=org, time_range=time_range, judgement=rules)
+        return SchemeReport(org, version.scheme, version, time_range, Summary.of(judged), year, verdicts)
+    judged = judged_tally(org=org, time_range=time_range, judgement=rules)
+    return SchemeReport(org, version.scheme, version, time_range, Summary.of(judged), year)

@@ -1,8 +1,9 @@
 """A grant scheme's counting rules and the verdict on each activity: the one place the
 rules are written (SPEC.md, "Grant schemes and the Bufdir report").
 
-Pure functions over activity rows (``activities.selection.ActivityRow``), no database:
-the report, its exports and (next) a submission's evidence all call ``judge``.
+``judgement`` turns a version's rules into one SQL expression that the counting core
+(``activities.judging``) evaluates for the report, its exports and a submission's
+evidence: the rules are written here only, and counted there only.
 
 Each excluded activity gets exactly one reason, the first rule it fails in this order
 (``REASONS``):
@@ -18,22 +19,20 @@ A rule that needs ``duration_minutes`` or ``in_person`` gives ``unknown_field`` 
 its own reason when the value is unknown (null), at the rule's place in the order.
 The same-day rule looks only at activities that pass every other rule, and keeps the
 earliest of each type per local day (Europe/Oslo, so a 23- or 25-hour day is one day);
-activities at the same instant are ordered by ``activity_id``. Rows must come in that
-order (``activity_rows`` gives it), and ``judge`` refuses rows that do not.
+activities at the same instant are ordered by ``activity_id`` (by code point).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Literal
 
+from django.db.models import Case, CharField, Q, Value, When
 from django.utils.translation import gettext
 
 from activities.fields import MAX_DURATION_MINUTES, SLUG_RE, STATUSES
-from activities.selection import ActivityRow
-from lib.timeranges import reporting_zone
+from activities.judging import Judged, Judgement
 
 Reason = Literal["status", "activity_type", "participants", "duration", "in_person", "same_day", "unknown_field"]
 REASONS: tuple[Reason, ...] = (
@@ -93,70 +92,29 @@ def rule_problems(
     return problems
 
 
-class Verdict(NamedTuple):
-    """One activity and whether the scheme counts it; ``reason`` is None when counted."""
-
-    row: ActivityRow
-    reason: Reason | None
-
-    @property
-    def counted(self) -> bool:
-        return self.reason is None
-
-
-def _first_failure(rules: Rules, row: ActivityRow) -> Reason | None:
-    """The first rule (except same-day) the row fails, in ``REASONS`` order."""
-    if row.status not in rules.statuses:
-        return "status"
-    if rules.activity_types and row.activity_type not in rules.activity_types:
-        return "activity_type"
-    if row.participant_count < rules.min_participants:
-        return "participants"
+def judgement(rules: Rules) -> Judgement:
+    """The rules as the counting core evaluates them (``activities.judging``): per
+    activity, the first rule it fails in ``REASONS`` order, or NULL when it passes; then
+    the same-day rule over the passing ones."""
+    whens: list[When] = [When(~Q(status__in=sorted(rules.statuses)), then=Value("status"))]
+    if rules.activity_types:
+        whens.append(When(~Q(activity_type__in=sorted(rules.activity_types)), then=Value("activity_type")))
+    if rules.min_participants > 0:
+        whens.append(When(participant_count__lt=rules.min_participants, then=Value("participants")))
     if rules.min_duration_minutes > 0:
-        if row.duration_minutes is None:
-            return "unknown_field"
-        if row.duration_minutes < rules.min_duration_minutes:
-            return "duration"
+        whens.append(When(duration_minutes__isnull=True, then=Value("unknown_field")))
+        whens.append(When(duration_minutes__lt=rules.min_duration_minutes, then=Value("duration")))
     if rules.in_person_required:
-        if row.in_person is None:
-            return "unknown_field"
-        if not row.in_person:
-            return "in_person"
-    return None
-
-
-class RowOrderError(ValueError):
-    """Rows not ordered by (recorded_at, activity_id): the same-day rule would depend on it."""
-
-
-def judge(rules: Rules, rows: Iterable[ActivityRow]) -> Iterator[Verdict]:
-    """The verdict on each row, in the rows' order (which must be ``recorded_at``, then
-    ``activity_id``); streams, keeping only the (local day, type) pairs already counted
-    of the current day."""
-    zone = reporting_zone()
-    day: dt.date | None = None
-    counted_today: set[str] = set()
-    previous: tuple[dt.datetime, str] | None = None
-    for row in rows:
-        key = (row.recorded_at, row.activity_id)
-        if previous is not None and key <= previous:
-            raise RowOrderError(f"{row.activity_id} comes after {previous[1]}: rows must be ordered")
-        previous = key
-        reason = _first_failure(rules, row)
-        if reason is None and rules.one_per_type_per_day:
-            local = row.recorded_at.astimezone(zone).date()
-            if local != day:
-                day, counted_today = local, set()
-            if row.activity_type in counted_today:
-                reason = "same_day"
-            else:
-                counted_today.add(row.activity_type)
-        yield Verdict(row, reason)
+        whens.append(When(in_person__isnull=True, then=Value("unknown_field")))
+        whens.append(When(in_person=False, then=Value("in_person")))
+    reason = Case(*whens, default=Value(None), output_field=CharField())
+    return Judgement(reason, once_per_type_per_day=rules.one_per_type_per_day, repeat_reason="same_day")
 
 
 @dataclass
 class Summary:
-    """The numbers of a scheme report: what was counted, and why the rest was not."""
+    """The numbers of a scheme report: what was counted, and why the rest was not (every
+    reason listed, zeros included)."""
 
     activity_count: int = 0
     participant_total: int = 0
@@ -167,23 +125,9 @@ class Summary:
     def excluded_count(self) -> int:
         return sum(self.excluded.values())
 
-    def add(self, verdict: Verdict) -> None:
-        if verdict.reason is not None:
-            self.excluded[verdict.reason] += 1
-            return
-        row = verdict.row
-        self.activity_count += 1
-        self.participant_total += row.participant_count
-        self.by_activity_type[row.activity_type] = self.by_activity_type.get(row.activity_type, 0) + 1
-
-
-def summarise(verdicts: Iterable[Verdict], *, keep: list[Verdict] | None = None) -> Summary:
-    """Add the verdicts up (``keep``, when given, collects them too); ``by_activity_type``
-    sorted by type."""
-    summary = Summary()
-    for verdict in verdicts:
-        summary.add(verdict)
-        if keep is not None:
-            keep.append(verdict)
-    summary.by_activity_type = dict(sorted(summary.by_activity_type.items()))
-    return summary
+    @classmethod
+    def of(cls, judged: Judged) -> Summary:
+        excluded: dict[Reason, int] = dict.fromkeys(REASONS, 0)
+        for reason, n in judged.excluded.items():
+            excluded[reason] += n  # type: ignore[index]  # the reasons judgement() gives
+        return cls(judged.activity_count, judged.participant_total, dict(judged.by_activity_type), excluded)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from activities.judging import Verdict
 from lib.api.access import CountingThrottle, require_org
 from lib.api.fields import range_from_query
 from lib.api.pagination import PagePagination
@@ -24,22 +25,23 @@ from reports.views import TAG, chosen_format
 from schemes.exports import file_stem, report_csv, report_json, report_xlsx, verdict_json
 from schemes.models import GrantScheme, SchemeVersion
 from schemes.periods import ReportingYear, reporting_year
-from schemes.report import scheme_report
-from schemes.rules import Verdict
+from schemes.report import SchemeReport, scheme_report
 from schemes.serializers import EXAMPLE, SchemeReportQuerySerializer, SchemeReportSerializer
 
 
 class _Listed:
-    """A list that the project's pagination (written for querysets) can page through."""
+    """A report's verdicts as the project's pagination (written for querysets) pages
+    them: the total from the report's numbers, a page read by the counting core."""
 
-    def __init__(self, items: Sequence[Verdict]) -> None:
-        self.items = items
+    def __init__(self, report: SchemeReport) -> None:
+        self.report = report
 
     def count(self) -> int:
-        return len(self.items)
+        return self.report.judged_count
 
     def __getitem__(self, index: slice) -> Sequence[Verdict]:
-        return self.items[index]
+        start, stop = index.start or 0, index.stop
+        return self.report.verdict_page(start, stop - start)
 
 
 def _version(scheme: GrantScheme, number: int | None) -> SchemeVersion:
@@ -114,15 +116,13 @@ class SchemeReportView(APIView):
         require_org(request, org)
         fmt = chosen_format(request, params.get("format"))
         include = params.get("include") == "activities"
-        report = scheme_report(
-            org=org, version=version, time_range=time_range, year=year, keep_verdicts=include or fmt != "json"
-        )
+        report = scheme_report(org=org, version=version, time_range=time_range, year=year, keep_verdicts=fmt != "json")
         zone = settings.REPORTING_TIME_ZONE
         if fmt == "json":
             body: dict[str, Any] = report_json(report, time_zone=zone)
             if include:
                 pages = PagePagination()
-                page = pages.paginate_queryset(_Listed(report.verdicts or []), request)  # type: ignore[arg-type]
+                page = pages.paginate_queryset(_Listed(report), request)  # type: ignore[arg-type]
                 body["activities"] = pages.get_paginated_response([verdict_json(v) for v in page]).data
             return Response(body)
         data = report_csv(report) if fmt == "csv" else report_xlsx(report, time_zone=zone)
