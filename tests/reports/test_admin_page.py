@@ -101,6 +101,21 @@ def test_table_has_groups_comparison_and_totals(coordinator_client, org, make_ac
     assert "Comparison" in html
 
 
+def test_a_comparison_bucket_without_activities_shows_0(coordinator_client, org, make_activity):
+    make_activity(org, "2026-02-10T12:00:00Z")
+    make_activity(org, "2025-01-10T12:00:00Z")  # last January only: last February is 0
+    response = coordinator_client.get(
+        PAGE.format(org.org_id),
+        {"preset": "custom", "start": "2026-01-01", "end": "2026-02-28", "interval": "month",
+         "compare": "previous_year"},
+    )  # fmt: skip
+    html = response.content.decode()
+    february = re.search(r"<tr>\s*<td>2026-02</td>(.*?)</tr>", html, re.S)
+    assert february is not None
+    assert "<td>2025-02</td>" in february.group(1)
+    assert re.findall(r'class="number">(\d*)<', february.group(1)) == ["1", "0", "0"]
+
+
 def test_bad_choices_are_shown_on_the_form(coordinator_client, org):
     response = coordinator_client.get(
         PAGE.format(org.org_id),
