@@ -22,6 +22,7 @@ from lib.exports import download as file_download
 from lib.timeranges import RangeError, local_dates_range
 from reports.chart import report_chart
 from reports.exports import report_csv, report_xlsx
+from reports.labels import DIMENSION_LABELS, value_label
 from reports.render import file_stem
 from reports.series import Report, TooManyBuckets, report_series
 
@@ -40,7 +41,6 @@ INTERVAL_CHOICES = [
     ("year", _("Year")),
     ("none", _("Whole range")),
 ]
-DIMENSION_LABELS = {"activity_type": _("Activity type"), "status": _("Status"), "location": _("Location")}
 DIMENSIONS = [("", _("(none)")), *[(name, DIMENSION_LABELS[name]) for name in GROUP_FIELDS]]
 COMPARES = [("", _("(none)")), ("previous_period", _("Previous period")), ("previous_year", _("Previous year"))]
 
@@ -159,7 +159,10 @@ def report_page(request: HttpRequest, org_id: str) -> HttpResponse:
         context.update(
             chart=report_chart(report),
             rows=_rows(report),
-            group_columns=[" / ".join(key) or "—" for key in report.series.total.groups],
+            group_columns=[
+                " / ".join(value_label(d, v) for d, v in zip(report.group_by, key, strict=True))
+                for key in report.series.total.groups
+            ],
             group_totals=[cell.activity_count for cell in report.series.total.groups.values()],
             dimension_names=[DIMENSION_LABELS[d] for d in report.group_by],
             query=query.urlencode() or "preset=this_year&interval=month",

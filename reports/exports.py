@@ -75,6 +75,6 @@ def _fit_columns(sheet: Any, columns: list[str], rows: list[list[Any]], *, first
         widths = [len(name)]
         for row in rows:
             value = row[index - 1]
-            widths.append(19 if isinstance(value, dt.datetime) else len(str(value)))
+            widths.append(19 if isinstance(value, dt.datetime) else 0 if value is None else len(str(value)))
         widths.append(len("Total (comparison)") if index == 1 else 0)
         sheet.column_dimensions[get_column_letter(index)].width = max(widths) + 2

@@ -68,7 +68,11 @@ def table_columns(report: Report) -> list[str]:
 
 def table_rows(report: Report) -> list[list[Any]]:
     """One row per bucket (and group combination, zeros included); start/end as aware
-    datetimes, numbers as ints. The report's rows first, then the comparison's."""
+    datetimes, numbers as ints. The report's rows first, then the comparison's.
+
+    Grouped, a range without any group value (no activities in it or its comparison)
+    still has a row per bucket: the group cells empty (``None``) and zero counts, so the
+    file lists every bucket as the JSON does (where ``groups`` is then ``{}``)."""
     rows: list[list[Any]] = []
     named = [("current", report.series)]
     if report.comparison is not None:
@@ -78,6 +82,12 @@ def table_rows(report: Report) -> list[list[Any]]:
         for b in series.buckets:
             if not report.group_by:
                 rows.append([*lead, b.period, b.start, b.end, b.tally.activity_count, b.tally.participant_total])
+                continue
+            if not b.tally.groups:
+                empty = [None] * len(report.group_by)
+                rows.append(
+                    [*lead, b.period, b.start, b.end, *empty, b.tally.activity_count, b.tally.participant_total]
+                )
                 continue
             for key, cell in b.tally.groups.items():
                 rows.append([*lead, b.period, b.start, b.end, *key, cell.activity_count, cell.participant_total])

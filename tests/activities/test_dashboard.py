@@ -59,6 +59,11 @@ def test_dashboard_draws_a_bar_per_month_and_the_current_count(admin_user, clien
     assert html.count('class="bar"') == 24
     assert 'data-period="2026-11" data-count="2"' in html
     assert ">2</text>" in html  # the value over November's bar, readable without hovering
+    # Axis titles, a legend, and every month by its short Norwegian name (the admin's
+    # language), with the year under the first month and under January.
+    assert ">Aktiviteter</text>" in html and ">Måned</text>" in html and 'data-kind="series"' in html
+    assert html.count('class="x-label"') == 24 and ">des</text>" in html and ">nov</text>" in html
+    assert html.count('class="x-year"') == 3 and ">2024</text>" in html and ">2026</text>" in html
     assert ">2</span>" in html  # the current period's count, before the stream takes over
     assert "/api/v1/period-record-counts/stream?org_id=org-bufdir-42" in html
     assert "http://" not in html.replace("http://www.w3.org", "")  # no CDN or external asset

@@ -63,11 +63,14 @@ def _new_year() -> dt.datetime:
     return timezone.make_aware(dt.datetime(today.year, 1, 1, 0, 0, 1))
 
 
-def _first_month_label() -> str:
+MONTHS_NB = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"]
+
+
+def _first_month() -> dt.date:
     first = timezone.localdate().replace(day=1)
     for _ in range(23):
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    return first.strftime("%Y-%m")
+    return first
 
 
 def test_chart_renders_and_live_number_follows_the_api(server, browser, coordinator_org):
@@ -99,11 +102,20 @@ def test_chart_renders_and_live_number_follows_the_api(server, browser, coordina
     drawn = [b for b in bars if b.size["height"] > 0]  # laid out by the browser, not just in the HTML
     assert 1 <= len(drawn) <= 3
     assert sum(int(b.get_attribute("data-count")) for b in bars) == 4
-    # Month labels along the x axis (the first is the first month), and values on the
-    # y axis and over the bars, readable without hovering.
-    texts = [t.text for t in panels[0].find_elements(By.CSS_SELECTOR, "svg.report-chart text") if t.is_displayed()]
-    months = [t for t in texts if len(t) == 7 and t[4] == "-"]
-    assert months and months[0] == _first_month_label()
+    # Every month by its short Norwegian name along the x axis, the first month's year
+    # under it, axis titles and a legend, and values on the y axis and over the bars,
+    # readable without hovering.
+    chart = panels[0].find_element(By.CSS_SELECTOR, "svg.report-chart")
+    months = [t.text for t in chart.find_elements(By.CSS_SELECTOR, "text.x-label") if t.is_displayed()]
+    first = _first_month()
+    assert len(months) == 24 and months[0] == MONTHS_NB[first.month - 1]
+    years = [t.text for t in chart.find_elements(By.CSS_SELECTOR, "text.x-year") if t.is_displayed()]
+    assert years and years[0] == str(first.year)
+    titles = [t.text for t in chart.find_elements(By.CSS_SELECTOR, "text.axis-title") if t.is_displayed()]
+    assert sorted(titles) == ["Aktiviteter", "Måned"]
+    legend = chart.find_elements(By.CSS_SELECTOR, ".legend-entry text")
+    assert [t.text for t in legend] == ["Aktiviteter"]
+    texts = [t.text for t in chart.find_elements(By.CSS_SELECTOR, "text") if t.is_displayed()]
     assert "0" in texts  # the y axis starts at 0
 
     live = panels[0].find_element(By.CSS_SELECTOR, "[data-live-count]")

@@ -141,21 +141,23 @@ def test_a_count_snapshot_of_a_range_already_held_says_so_in_norwegian(admin_cli
 
 
 def _po_entries(path=CATALOGUE / "django.po") -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """msgid (plural entries: the singular) → msgstr (plural: the first form) of a .po."""
+    """msgid (plural entries: the singular; with a context, ``context\\x04msgid`` as gettext
+    keys it) → msgstr (plural: the first form) of a .po."""
     text = path.read_text(encoding="utf-8")
     entries = {}
     for block in text.split("\n\n")[1:]:
         fields: dict[str, str] = {}
         current = None
         for line in block.splitlines():
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[0\])?) (".*")$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[0\])?) (".*")$', line)
             if match:
                 current = match.group(1)
                 fields[current] = eval(match.group(2))  # noqa: S307 (a C string literal from our own file)
             elif line.startswith('"') and current:
                 fields[current] += eval(line)  # noqa: S307
         if "msgid" in fields:
-            entries[fields["msgid"]] = fields.get("msgstr", fields.get("msgstr[0]", ""))
+            key = f"{fields['msgctxt']}\x04{fields['msgid']}" if "msgctxt" in fields else fields["msgid"]
+            entries[key] = fields.get("msgstr", fields.get("msgstr[0]", ""))
     return entries
 
 

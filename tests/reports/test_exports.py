@@ -126,3 +126,28 @@ def test_an_error_in_csv_format_is_still_problem_json(api, org):
     response = api.get(SERIES, {**PARAMS, "interval": "hour", "format": "csv"})
     assert response.status_code == 400
     assert response.json()["errors"]["interval"]
+
+
+@pytest.mark.parametrize("group_by", ["activity_type", "location,status"])
+def test_a_grouped_csv_of_a_range_without_activities_has_a_row_per_bucket(api, org, group_by):
+    params = {**PARAMS, "group_by": group_by}
+    body = api.get(SERIES, params).json()
+    assert body["total"]["groups"] == {} and len(body["buckets"]) == 3
+    table = list(csv.reader(io.StringIO(api.get(SERIES, {**params, "format": "csv"}).content.decode(), newline="")))
+    dims = group_by.split(",")
+    assert table[0] == ["period", "start", "end", *dims, "activity_count", "participant_total"]
+    assert table[1:] == [[b["period"], b["start"], b["end"], *[""] * len(dims), "0", "0"] for b in body["buckets"]]
+
+
+def test_a_grouped_xlsx_of_a_range_without_activities_has_a_row_per_bucket(api, org):
+    params = {**PARAMS, "group_by": "activity_type", "compare": "previous_year"}
+    body = api.get(SERIES, params).json()
+    content = api.get(SERIES, {**params, "format": "xlsx"}).content
+    values = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    header = values.index(("series", "period", "start", "end", "activity_type", "activity_count", "participant_total"))
+    data = values[header + 1 : -2]
+    expected = [("current", b) for b in body["buckets"]] + [("comparison", b) for b in body["comparison"]["buckets"]]
+    assert [(r[0], r[1], utc_z(r[2]), utc_z(r[3]), r[4], r[5], r[6]) for r in data] == [
+        (name, b["period"], b["start"], b["end"], None, 0, 0) for name, b in expected
+    ]
+    assert values[-2][0] == "Total (current)" and values[-2][-2:] == (0, 0)
