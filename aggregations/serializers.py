@@ -95,7 +95,9 @@ class ChangeSerializer(serializers.Serializer):
     activity_id = serializers.CharField()
     action = serializers.ChoiceField(choices=["create", "change", "move", "delete"])
     at = UTCDateTimeField(help_text="When, UTC with Z (whole seconds).")
-    by = serializers.CharField(help_text='Who: "API key <name>", a username, "import #12 by <user>", a command.')
+    by = serializers.CharField(
+        help_text='Who: "API key <name>" ("API, no key" in public mode), a username, "import #12 by <user>", a command.'
+    )
     changes = serializers.DictField(
         child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
         help_text="{field: [old, new]} (org as its org_id, instants in UTC with Z; null = none or unknown).",
