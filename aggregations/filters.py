@@ -1,4 +1,5 @@
-"""Filters of the snapshot list: organisation and exact range bounds."""
+"""Filters of the snapshot list (organisation, exact range bounds) and of the submitted
+periods (organisation, grant scheme)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema_field
 
 from activities.filters import BoundFormField
-from aggregations.models import AggregationSnapshot
+from aggregations.models import AggregationSnapshot, SubmittedPeriod
 from lib.api.fields import BOUND_FILTER_SCHEMA
 
 
@@ -37,3 +38,15 @@ class AggregationSnapshotFilter(django_filters.FilterSet):
     class Meta:
         model = AggregationSnapshot
         fields = ["org_id", "range_start", "range_end"]
+
+
+class SubmittedPeriodFilter(django_filters.FilterSet):
+    org_id = django_filters.CharFilter(field_name="org__org_id", help_text="Organisation id, e.g. org-bufdir-42.")
+    scheme = django_filters.CharFilter(
+        field_name="scheme_version__scheme__code",
+        help_text="Periods submitted under this grant scheme (its code, e.g. peer-support).",
+    )
+
+    class Meta:
+        model = SubmittedPeriod
+        fields = ["org_id", "scheme"]

@@ -6,20 +6,26 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
+
 from activities.counting import live_counts
 from activities.models import Organization
 from aggregations.models import SubmittedPeriod
 from lib.timeranges import in_window, local_dates_range
 
+# Newest first: the latest period_end, ties by the latest submitted_at. The first of an
+# organisation's periods in this order is its last submitted period.
+NEWEST_FIRST = ("-period_end", "-submitted_at", "-id")
+
+
+def submitted_periods() -> QuerySet[SubmittedPeriod]:
+    """Every submitted period, newest first, with what its representation reads."""
+    return SubmittedPeriod.objects.select_related("org", "scheme_version__scheme").order_by(*NEWEST_FIRST)
+
 
 def last_submitted_period(*, org: Organization | int) -> SubmittedPeriod | None:
     """The period with the latest ``period_end`` (ties: latest ``submitted_at``)."""
-    return (
-        SubmittedPeriod.objects.select_related("org", "scheme_version__scheme")
-        .filter(org=org)
-        .order_by("-period_end", "-submitted_at", "-id")
-        .first()
-    )
+    return submitted_periods().filter(org=org).first()
 
 
 def overlapping_period(*, org: Organization | int, first_day: dt.date, last_day: dt.date) -> SubmittedPeriod | None:

@@ -95,23 +95,25 @@ class ChangeSerializer(serializers.Serializer):
     activity_id = serializers.CharField()
     action = serializers.ChoiceField(choices=["create", "change", "move", "delete"])
     at = UTCDateTimeField(help_text="When, UTC with Z (whole seconds).")
-    by = serializers.CharField(help_text='Who: "API key <name>", a username, "import #12 by <user>", a command.')
+    by = serializers.CharField(
+        help_text='Who: "API key <name>" ("API, no key" in public mode), a username, "import #12 by <user>", a command.'
+    )
     changes = serializers.DictField(
         child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
         help_text="{field: [old, new]} (org as its org_id, instants in UTC with Z; null = none or unknown).",
     )
 
 
-class SubmittedPeriodSerializer(serializers.ModelSerializer):
+class SubmittedPeriodSummarySerializer(serializers.ModelSerializer):
+    """A submitted period as the contract shows it, and the grant scheme it names (an
+    item of listSubmittedPeriods; getSubmittedPeriod has the rest)."""
+
+    # Read from the period's row and its scheme's alone, so a list page costs the same
+    # few queries however many periods it shows.
     org_id = serializers.CharField(source="org.org_id", read_only=True)
     submitted_period_id = serializers.CharField(source="public_id", read_only=True)
     submitted_at = UTCDateTimeField(read_only=True)
     scheme = serializers.SerializerMethodField(help_text="The grant scheme submitted under, or null.")
-    evidence = serializers.SerializerMethodField(help_text="What the scheme submission counted, or null.")
-    changes_since_submission = serializers.SerializerMethodField(
-        help_text=f"The period's activity changes after submission, newest first, at most {CHANGES_SHOWN}."
-    )
-    changes_since_submission_total = serializers.SerializerMethodField()
 
     class Meta:
         model = SubmittedPeriod
@@ -124,9 +126,6 @@ class SubmittedPeriodSerializer(serializers.ModelSerializer):
             "submitted_by",
             "activity_count",
             "scheme",
-            "evidence",
-            "changes_since_submission",
-            "changes_since_submission_total",
         ]
         read_only_fields = fields
 
@@ -136,6 +135,29 @@ class SubmittedPeriodSerializer(serializers.ModelSerializer):
         if version is None:
             return None
         return {"code": version.scheme.code, "name": version.scheme.name, "rule_version": version.number}
+
+
+class SubmittedPeriodSerializer(SubmittedPeriodSummarySerializer):
+    """One submitted period in full (getLastSubmittedPeriod, getSubmittedPeriod): what a
+    scheme submission counted with its evidence digests, and every change to the
+    period's activities since submission with when and by whom."""
+
+    # A few queries per period (and a scheme report when it drifted): lists show the
+    # summary only.
+    evidence = serializers.SerializerMethodField(help_text="What the scheme submission counted, or null.")
+    changes_since_submission = serializers.SerializerMethodField(
+        help_text=f"The period's activity changes after submission, newest first, at most {CHANGES_SHOWN}."
+    )
+    changes_since_submission_total = serializers.SerializerMethodField()
+
+    class Meta(SubmittedPeriodSummarySerializer.Meta):
+        fields = [
+            *SubmittedPeriodSummarySerializer.Meta.fields,
+            "evidence",
+            "changes_since_submission",
+            "changes_since_submission_total",
+        ]
+        read_only_fields = fields
 
     @extend_schema_field(EvidenceSerializer(allow_null=True))
     def get_evidence(self, obj: SubmittedPeriod) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -18,9 +18,9 @@ from activities.models import Activity
 from activities.serializers import ActivitySerializer
 from aggregations import evidence, services
 from aggregations.evidence import CHANGES_SHOWN
-from aggregations.filters import AggregationSnapshotFilter
+from aggregations.filters import AggregationSnapshotFilter, SubmittedPeriodFilter
 from aggregations.models import AggregationSnapshot, SubmittedPeriod
-from aggregations.selectors import last_submitted_period
+from aggregations.selectors import last_submitted_period, submitted_periods
 from aggregations.serializers import (
     ActivitiesQuerySerializer,
     EvidenceQuerySerializer,
@@ -29,14 +29,23 @@ from aggregations.serializers import (
     SnapshotSerializer,
     SnapshotUpdateSerializer,
     SubmittedPeriodSerializer,
+    SubmittedPeriodSummarySerializer,
 )
 from idempotency.schema import IDEMPOTENCY_KEY
 from idempotency.services import idempotent
-from lib.api.access import require_org
+from lib.api.access import require_org, scope_to_key
 from lib.api.fields import range_from_query
 from lib.api.ids import AGG_SNAPSHOT_ID, SUBMITTED_PERIOD_ID
 from lib.api.pagination import PagePagination
-from lib.api.views import CONTRACT_RANGE, DELETED, PROBLEM, JsonNegotiation, SnapshotViewSet, contract_example
+from lib.api.views import (
+    CONTRACT_RANGE,
+    DELETED,
+    PROBLEM,
+    JsonNegotiation,
+    PublicIdLookupMixin,
+    SnapshotViewSet,
+    contract_example,
+)
 from lib.exports import CSV_TYPE, XLSX_TYPE
 
 TAG = "bufdir-aggregations"
@@ -91,6 +100,18 @@ SCHEME_PERIOD = {
     ],
     "changes_since_submission_total": 2,
 }
+PERIOD_EXAMPLES = [
+    OpenApiExample("A plain submission (the contract's example)", value=PLAIN_PERIOD, response_only=True),
+    OpenApiExample("A grant scheme submission, changed since", value=SCHEME_PERIOD, response_only=True),
+]
+PERIOD_BEYOND_CONTRACT = (
+    "Beyond the contract: the grant scheme it was submitted under (scheme, or null), "
+    "what that submission counted with the SHA-256 of its evidence files and links to "
+    "them (evidence, or null; activity_count_now is today's count under the same frozen "
+    "rules), and the changes to the period's activities since submission "
+    f"(changes_since_submission, newest first, at most {CHANGES_SHOWN}; "
+    "changes_since_submission_total counts them all, each with when and by whom)."
+)
 
 
 # Operation ids: the contract's names where it gives one, the same camelCase style elsewhere
@@ -197,19 +218,12 @@ class AggregationSnapshotViewSet(SnapshotViewSet):
         description=(
             "The period with the latest period_end (ties: latest submitted_at). A missing or "
             "unknown org_id is a 400 naming it; 404 when the organisation has submitted nothing. "
-            "Beyond the contract: the grant scheme it was submitted under (scheme, or null), "
-            "what that submission counted with the SHA-256 of its evidence files and links to "
-            "them (evidence, or null; activity_count_now is today's count under the same frozen "
-            "rules), and the changes to the period's activities since submission "
-            f"(changes_since_submission, newest first, at most {CHANGES_SHOWN}; "
-            "changes_since_submission_total counts them all)."
+            + PERIOD_BEYOND_CONTRACT
+            + " An older period: getSubmittedPeriod."
         ),
         parameters=[OrgQuerySerializer],
         responses={200: SubmittedPeriodSerializer, 400: PROBLEM, 404: PROBLEM},
-        examples=[
-            OpenApiExample("A plain submission (the contract's example)", value=PLAIN_PERIOD, response_only=True),
-            OpenApiExample("A grant scheme submission, changed since", value=SCHEME_PERIOD, response_only=True),
-        ],
+        examples=PERIOD_EXAMPLES,
     )
     @action(detail=False, methods=["get"], url_path="last-submitted-period", filterset_class=None)
     def last_submitted_period(self, request: Request) -> Response:
@@ -299,6 +313,60 @@ class SubmittedPeriodEvidenceView(APIView):
         if found is None:
             raise NotFound("This period was submitted without a grant scheme: it has no evidence.")
         return evidence.evidence_response(period, found, fmt)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="listSubmittedPeriods",
+        tags=[TAG],
+        summary="List submitted periods, newest first",
+        description=(
+            "Newest first as getLastSubmittedPeriod picks them (latest period_end, then latest "
+            "submitted_at), so for one organisation the first is its last submitted period. Each "
+            "is the summary (the contract's fields and the scheme); getSubmittedPeriod gives one "
+            "with its evidence and drift. In token mode a key lists only its own organisations' "
+            "periods."
+        ),
+        examples=[
+            OpenApiExample(
+                "One grant scheme submission",
+                value={k: SCHEME_PERIOD[k] for k in SubmittedPeriodSummarySerializer.Meta.fields},
+                response_only=True,
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        operation_id="getSubmittedPeriod",
+        tags=[TAG],
+        summary="Get a submitted period, with its evidence and drift",
+        description=(
+            "Any submitted period by its id (sub-period-NNN), as getLastSubmittedPeriod answers "
+            "the latest one. " + PERIOD_BEYOND_CONTRACT + " 404 for an unknown or malformed id; "
+            "in token mode a key reads only its own organisations' periods (403)."
+        ),
+        responses={200: SubmittedPeriodSerializer, 404: PROBLEM},
+        examples=PERIOD_EXAMPLES,
+    ),
+)
+class SubmittedPeriodViewSet(
+    PublicIdLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """GET /api/v1/submitted-periods and /{id}: the periods submitted to Bufdir, read only
+    (they are submitted in admin)."""
+
+    queryset = submitted_periods()
+    filterset_class = SubmittedPeriodFilter
+    public_id = SUBMITTED_PERIOD_ID
+    http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        # As for snapshots: a list shows only the key's organisations; another
+        # organisation's period by id is a 403 (ApiAccess's object permission).
+        queryset = super().get_queryset()
+        return scope_to_key(self.request, queryset) if self.action == "list" else queryset
+
+    def get_serializer_class(self) -> Any:
+        return SubmittedPeriodSummarySerializer if self.action == "list" else SubmittedPeriodSerializer
 
 
 @extend_schema(exclude=True)

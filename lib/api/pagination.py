@@ -56,10 +56,12 @@ class PagePagination(BasePagination):
                 "pagination": {
                     "type": "object",
                     "required": ["page", "limit", "total"],
+                    # The examples (the contracts') let drf-spectacular wrap a list's
+                    # example item in a page.
                     "properties": {
-                        "page": {"type": "integer", "minimum": 1},
-                        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-                        "total": {"type": "integer", "minimum": 0},
+                        "page": {"type": "integer", "minimum": 1, "example": 1},
+                        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "example": DEFAULT_LIMIT},
+                        "total": {"type": "integer", "minimum": 0, "example": 1},
                     },
                 },
             },

@@ -1,4 +1,4 @@
-"""AggregationSnapshotFilter, tested directly."""
+"""AggregationSnapshotFilter and SubmittedPeriodFilter, tested directly."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import datetime as dt
 
 import pytest
 
-from aggregations.filters import AggregationSnapshotFilter
-from aggregations.models import AggregationSnapshot
+from aggregations.filters import AggregationSnapshotFilter, SubmittedPeriodFilter
+from aggregations.models import AggregationSnapshot, SubmittedPeriod
+from schemes.models import GrantScheme
+from schemes.services import scheme_rules_set
+from tests.schemes.conftest import rules
 
 UTC = dt.UTC
 JAN_START = dt.datetime(2025, 12, 31, 23, tzinfo=UTC)  # 2026-01-01 in Oslo
@@ -55,3 +58,47 @@ def test_bad_bounds_are_errors_naming_the_field(db, data):
     f = AggregationSnapshotFilter(data=data, queryset=AggregationSnapshot.objects.all())
     assert not f.is_valid()
     assert set(f.errors) == set(data)
+
+
+@pytest.fixture
+def periods(org, other_org):
+    scheme = GrantScheme.objects.create(code="peer-support", name="Likepersonsarbeid")
+    scheme_rules_set(scheme=scheme, rules=rules())
+
+    def period(o, month, version=None):
+        day = dt.date(2026, month, 1)
+        return SubmittedPeriod.objects.create(
+            org=o,
+            period_start=day,
+            period_end=day,
+            submitted_at=JAN_START,
+            submitted_by="kari",
+            activity_count=0,
+            scheme_version=version,
+        )
+
+    return {
+        "plain": period(org, 1),
+        "scheme": period(org, 2, scheme.current_version()),
+        "theirs": period(other_org, 2, scheme.current_version()),
+    }
+
+
+def periods_filtered(**data):
+    f = SubmittedPeriodFilter(data=data, queryset=SubmittedPeriod.objects.order_by("pk"))
+    assert f.is_valid(), f.errors
+    return list(f.qs)
+
+
+def test_periods_by_org_id(periods, org):
+    assert periods_filtered(org_id=org.org_id) == [periods["plain"], periods["scheme"]]
+
+
+def test_periods_by_scheme_code(periods, org):
+    assert periods_filtered(scheme="peer-support") == [periods["scheme"], periods["theirs"]]
+    assert periods_filtered(scheme="peer-support", org_id=org.org_id) == [periods["scheme"]]
+    assert periods_filtered(scheme="other") == []
+
+
+def test_no_period_filter_is_every_period(periods):
+    assert len(periods_filtered()) == 3

@@ -17,6 +17,7 @@ from tests.api.test_errors import assert_problem
 ACTIVITIES = "/api/v1/activities/"
 AGGREGATIONS = "/api/v1/bufdir-aggregations/"
 COUNTS = "/api/v1/period-record-counts/"
+PERIODS = "/api/v1/submitted-periods/"
 RANGE = {"start": "2026-01-01T00:00:00Z", "end": "2026-03-31T23:59:59Z"}
 LONG = "x" * 10_000
 
@@ -171,6 +172,7 @@ FILTERS = {
     COUNTS: ["org_id", "is_complete"],
     f"{AGGREGATIONS}activities": ["org_id", "start", "end", "activity_type", "status", "location"],
     f"{AGGREGATIONS}last-submitted-period": ["org_id"],
+    PERIODS: ["org_id", "scheme"],
 }
 HOSTILE_VALUES = [
     "a\x00b",
@@ -198,7 +200,7 @@ def test_hostile_filter_values_are_answered_never_a_500(api, existing, url):
                 assert_problem(response, response.status_code)
 
 
-@pytest.mark.parametrize("url", [ACTIVITIES, AGGREGATIONS, COUNTS])
+@pytest.mark.parametrize("url", [ACTIVITIES, AGGREGATIONS, COUNTS, PERIODS])
 @pytest.mark.parametrize("param", ["page", "limit"])
 @pytest.mark.parametrize("value", [str(2**64), str(2**70), "-" + str(2**64), "1e308", "\x00"])
 def test_page_and_limit_past_64_bits_are_a_400(api, db, url, param, value):

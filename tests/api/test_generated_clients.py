@@ -135,7 +135,7 @@ def test_python_client_drives_every_operation(server, schema, package):
 
     org = Organization.objects.create(org_id="org-bufdir-42", name="Familievernet Oslo")
     other = Organization.objects.create(org_id="org-bufdir-7", name="Barn og unge Bergen")
-    SubmittedPeriod.objects.create(
+    plain = SubmittedPeriod.objects.create(
         org=org,
         period_start=dt.date(2025, 10, 1),
         period_end=dt.date(2025, 12, 31),
@@ -340,12 +340,34 @@ def test_python_client_drives_every_operation(server, schema, package):
         assert evidence.status_code == 200
         assert hashlib.sha256(evidence.content).hexdigest() == digest == evidence.headers["x-evidence-sha256"]
     assert call("getSubmittedPeriodEvidence", "sub-period-999").status_code == 404
+    # Every submitted period's id, newest first: the first is the last submitted period.
+    periods = call("listSubmittedPeriods", org_id=org.org_id)
+    assert periods.status_code == 200
+    assert isinstance(periods.parsed, m.PaginatedSubmittedPeriodSummaryList)
+    assert [p.submitted_period_id for p in periods.parsed.data] == [under.public_id, plain.public_id]
+    assert (periods.parsed.data[0].scheme.code, periods.parsed.data[1].scheme) == ("everything", None)
+    assert call("listSubmittedPeriods", scheme="everything").parsed.pagination.total == 1
 
     deleted = call("deleteActivity", second_id)
     assert deleted.status_code == 200
     assert (deleted.parsed.deleted, deleted.parsed.id) == (True, second_id)
     assert call("getActivity", second_id).status_code == 404
     assert call("getCountSnapshot", count_id).parsed.record_count == 1  # live
+    # A submitted period by id, the older one too: the deletion is its drift, explained.
+    drifted = call("getSubmittedPeriod", under.public_id)
+    assert drifted.status_code == 200
+    assert isinstance(drifted.parsed, m.SubmittedPeriod)
+    (change,) = drifted.parsed.changes_since_submission
+    assert (change.activity_id, change.action, change.by) == (second_id, m.ActionEnum.DELETE, "API, no key")
+    assert isinstance(change.at, dt.datetime)
+    assert drifted.parsed.changes_since_submission_total == 1
+    assert (drifted.parsed.evidence.activity_count, drifted.parsed.evidence.activity_count_now) == (2, 1)
+    older = call("getSubmittedPeriod", plain.public_id)
+    assert (older.parsed.period_end, older.parsed.scheme, older.parsed.evidence) == (dt.date(2025, 12, 31), None, None)
+    assert older.parsed.changes_since_submission_total == 0
+    missing = call("getSubmittedPeriod", "sub-period-999")
+    assert missing.status_code == 404
+    assert isinstance(missing.parsed, m.Problem)
 
     february = call(
         "countRecordsInRange",

@@ -107,6 +107,10 @@ def test_the_api_reads_rows_outside_the_window(api, org, stored):
         response = api.get(f"/api/v1/period-record-counts/{snapshot.public_id}")
         assert response.status_code == 200
         assert response.json()["range_end"] in ("9999-12-31T23:59:58Z", "9999-12-31T23:59:59Z")
+    for period in SubmittedPeriod.objects.all():  # no range to find changes in: none listed
+        response = api.get(f"/api/v1/submitted-periods/{period.public_id}")
+        assert response.status_code == 200
+        assert (response.json()["changes_since_submission"], response.json()["evidence"]) == ([], None)
     response = api.get("/api/v1/activities", {"org_id": org.org_id, "start": "1900-01-01", "end": "2199-12-31"})
     assert response.status_code == 200
     assert [a["activity_id"] for a in response.json()["data"]] == ["act-ok"]
