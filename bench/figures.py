@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -46,6 +47,7 @@ class Context:
     stream_clients: tuple[int, ...] = (1000, 4000)  # figure 4's N (--stream-clients)
     stream_setups: tuple[str, ...] = ("floor", "pushpin", "direct")  # figure 4's set-ups
     stream_burst: bool = True  # figure 4's import burst against the direct server
+    history_rows: int = 1_000_000  # figure 10's import (--history-rows)
     _orgs: dict[str, tuple[int, str]] | None = None
 
     def orgs(self) -> dict[str, tuple[int, str]]:
@@ -229,6 +231,41 @@ def figure_6_reaggregate(ctx: Context) -> list[dict[str, Any]]:
     return run_reaggregate_figure(ctx)
 
 
+def figure_10_history(ctx: Context) -> list[dict[str, Any]]:
+    """What writing the history costs an import of the bench's size (issue 15: at most
+    +25%): bench/history_import.py in its own process and database, the same CSV of new
+    rows imported alternately with and without the history, twice each, into an emptied
+    table; and 1,000 changed rows (the ``bulk_update`` path)."""
+    import statistics
+
+    rows_n = ctx.history_rows
+    admin, name = ctx.dsn.rsplit("/", 1)
+    dsn = f"{admin}/{name}_history"
+    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}_history" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}_history"')
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "history.json"
+            subprocess.run(
+                [sys.executable, "bench/history_import.py", "--rows", str(rows_n), "--repeat", "2",
+                 "--update-rows", "1000", "--json", str(out)],
+                cwd=ROOT, env=dict(ctx.env, DATABASE_URL=dsn), check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            found = json.loads(out.read_text())
+    finally:
+        with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}_history" WITH (FORCE)')
+    result = []
+    for kind, case in (("create", f"{rows_n:,} new rows (COPY path)"), ("update", "1,000 changed rows (bulk_update)")):
+        on, off = statistics.median(found[kind]["on"]), statistics.median(found[kind]["off"])
+        pairs = ", ".join(f"{a / b:.2f}" for a, b in zip(found[kind]["on"], found[kind]["off"], strict=True))
+        extra: dict[str, Any] = {"target": "<= 1.25x", "met": on <= 1.25 * off} if kind == "create" else {}
+        result.append(_row("10 history", case, "import s, history on (floor: off)", on, off,
+                           note=f"medians of 2; each pair on/off: {pairs}", **extra))  # fmt: skip
+    return result
+
+
 FIGURES: dict[int, Callable[[Context], list[dict[str, Any]]]] = {
     1: figure_1_count,
     2: figure_2_reads,
@@ -239,6 +276,7 @@ FIGURES: dict[int, Callable[[Context], list[dict[str, Any]]]] = {
     7: figure_7_core,
     8: figure_8_reports,
     9: figure_9_schemes,
+    10: figure_10_history,
 }
 
 __all__ = ["FIGURES", "Context", "os"]

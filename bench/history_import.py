@@ -8,8 +8,12 @@ activities; then, alternately and ``--repeat`` times each, imports it in this pr
 (``import_activities``, as the command and the job do: one transaction, COPY batches)
 with the history on and with ``EventBatch`` replaced by one that records nothing, and
 re-imports it with every row changed (the ``bulk_update`` path). Between runs the tables
-are emptied. Prints the median seconds of each. Not part of ``make bench``: it replaces a
-class of the running code, which a benchmark of the real service must not do.
+are emptied. Prints the median seconds of each (``--json FILE`` writes them too).
+
+Figure 10 of ``make bench`` (``bench/figures.figure_10_history``) runs it in a process of
+its own, against a database of its own, at the bench's size: the history-less
+``EventBatch`` (the floor: the import as it was before the history) exists only in that
+process, never in a server the other figures measure.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
 import os
 import statistics
 import sys
@@ -100,6 +105,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     # Django's bulk_update (a CASE per column) is slow at any size: measured apart, smaller.
     parser.add_argument("--update-rows", type=int, default=20_000)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("needs PostgreSQL (DATABASE_URL): the COPY path is what is measured")
@@ -121,12 +127,16 @@ def main() -> None:
                 print(f"history={'on' if history else 'off'}: " + ", ".join(
                     f"{kind} {figures[(kind, history)][-1]:.1f} s" for kind in ("create", "update")), flush=True)  # fmt: skip
         empty()
+    out = {}
     for kind, rows in (("create", args.rows), ("update", args.update_rows)):
         on, off = statistics.median(figures[(kind, True)]), statistics.median(figures[(kind, False)])
         print(
             f"{kind}: {rows:,} rows, history on {on:.1f} s ({rows / on:,.0f} rows/s), "
             f"off {off:.1f} s ({rows / off:,.0f} rows/s): +{(on / off - 1) * 100:.0f}%"
         )
+        out[kind] = {"rows": rows, "on": figures[(kind, True)], "off": figures[(kind, False)]}
+    if args.json:
+        args.json.write_text(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """`make bench`: every figure next to its floor, measured in the same run.
 
-    .venv/bin/python bench/run.py [--rows 1000000] [--figures 1,2,3,4,5,6,7,8,9] [--duration 5]
+    .venv/bin/python bench/run.py [--rows 1000000] [--figures 1,2,3,4,5,6,7,8,9,10] [--duration 5]
     .venv/bin/python bench/run.py --skip-load --figures 4 [--stream-servers daphne-1,uvicorn-1]
     .venv/bin/python bench/run.py --figures 4 --stream-clients 1000,10000 [--stream-setups floor,pushpin,direct]
 
@@ -61,7 +61,7 @@ def _fmt(value: Any) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--figures", default="1,2,3,4,5,6,7,8,9")
+    parser.add_argument("--figures", default="1,2,3,4,5,6,7,8,9,10")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
     parser.add_argument(
         "--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -84,6 +84,7 @@ def main() -> int:
         "Pushpin: gunicorn + grip_publisher), direct (ours under the first --stream-servers layout)",
     )
     parser.add_argument("--no-stream-burst", action="store_true", help="skip figure 4's import burst")
+    parser.add_argument("--history-rows", type=int, default=1_000_000, help="figure 10's import size")
     args = parser.parse_args()
 
     dsn = args.admin_dsn.rsplit("/", 1)[0] + "/" + args.db
@@ -120,6 +121,7 @@ def main() -> int:
         stream_clients=tuple(int(n) for n in args.stream_clients.split(",") if n.strip()),
         stream_setups=tuple(s.strip() for s in args.stream_setups.split(",") if s.strip()),
         stream_burst=not args.no_stream_burst,
+        history_rows=args.history_rows,
     )
     for number in [int(n) for n in args.figures.split(",") if n.strip()]:
         print(f"figure {number} …", flush=True)
