@@ -106,6 +106,7 @@ def main() -> None:
     # Django's bulk_update (a CASE per column) is slow at any size: measured apart, smaller.
     parser.add_argument("--update-rows", type=int, default=20_000)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--warm-up", type=int, default=0, help="rows imported once each way first, not counted")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("needs PostgreSQL (DATABASE_URL): the COPY path is what is measured")
@@ -117,6 +118,12 @@ def main() -> None:
         write_csv(first, args.rows, participants=1)
         write_csv(small, args.update_rows, participants=1)
         write_csv(changed, args.update_rows, participants=2)
+        if args.warm_up:  # not counted: the first imports into fresh tables pay for the cold database
+            warm = Path(tmp) / "warm.csv"
+            write_csv(warm, args.warm_up, participants=1)
+            for history in (True, False):
+                empty()
+                timed(warm, history)
         for n in range(args.repeat):
             for history in (True, False) if n % 2 == 0 else (False, True):
                 empty()

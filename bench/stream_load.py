@@ -53,6 +53,12 @@ class Client:
 
 
 CONNECTING = 100  # connections opening at once: like screens coming on, not a SYN flood
+# Figure 4's Pushpin set-ups time FANOUT_CHANGES changes one after the other (each reaching
+# every client, then a pause past the coalescing window): one change's p99 over the
+# clients swings by tens of ms between runs on 2 shared cores, so the figure is the
+# median change's, with every change's p99 and the worst beside it.
+FANOUT_CHANGES = 5
+FANOUT_GAP_SECONDS = 0.5
 
 
 async def _listen(
@@ -391,26 +397,38 @@ async def _grip_fanout(
         mem_app = (_rss(app) - rss_app) / 1024 / n
         mem_pp = (_rss(pushpin) - rss_pp) / 1024 / n if pushpin else None
         current = max((c.latest or 0) for c in clients)
-        for c in clients:
-            c.target = current + 1
         app_cpu, pp_cpu = _cpu(app), _cpu(pushpin)
-        started = time.perf_counter()
-        await change(current + 1)
-        change_ms = (time.perf_counter() - started) * 1000
-        deadline = time.perf_counter() + 60
-        while any(c.changed_at is None for c in clients if c.first.is_set()) and time.perf_counter() < deadline:
-            await asyncio.sleep(0.005)
-        app_cpu = (_cpu(app) - app_cpu) * 1000
-        pp_cpu = (_cpu(pushpin) - pp_cpu) * 1000
+        changes: list[tuple[list[float], float]] = []  # per change: sorted delays (ms), its own time (ms)
+        for k in range(1, FANOUT_CHANGES + 1):
+            for c in clients:
+                c.target, c.changed_at = current + k, None
+            started = time.perf_counter()
+            await change(current + k)
+            change_ms = (time.perf_counter() - started) * 1000
+            deadline = time.perf_counter() + 60
+            while any(c.changed_at is None for c in clients if c.first.is_set()) and time.perf_counter() < deadline:
+                await asyncio.sleep(0.005)
+            changes.append(
+                (sorted((c.changed_at - started) * 1000 for c in clients if c.changed_at is not None), change_ms)
+            )
+            await asyncio.sleep(FANOUT_GAP_SECONDS)
+        app_cpu = (_cpu(app) - app_cpu) * 1000 / FANOUT_CHANGES
+        pp_cpu = (_cpu(pushpin) - pp_cpu) * 1000 / FANOUT_CHANGES
         stop.set()
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    delays = sorted((c.changed_at - started) * 1000 for c in clients if c.changed_at is not None)
-    missing = n - len(delays)
-    p99 = delays[min(len(delays) - 1, int(0.99 * len(delays)))] if delays else float("nan")
+
+    def p99(delays: list[float]) -> float:
+        return delays[min(len(delays) - 1, int(0.99 * len(delays)))] if delays else float("nan")
+
+    p99s = [p99(d) for d, _ in changes]
+    middle = sorted(range(len(changes)), key=lambda i: p99s[i])[len(changes) // 2]  # the change of the median p99
+    delays, change_ms = changes[middle]
+    missing = max(n - len(d) for d, _ in changes)
     case = f"{n:,} streams, {setup}"
     fig = "4 stream"
+    each = ", ".join(f"{v:.0f}" for v in p99s)
     rows = [
         {"figure": fig, "case": case, "measure": "connect rate (streams/s)", "value": n / connect_s,
          "note": f"{connect_s:.1f} s, {CONNECTING} at a time, {retries} retried, {never} never connected",
@@ -418,10 +436,11 @@ async def _grip_fanout(
         {"figure": fig, "case": case, "measure": "CPU ms per connect: app / Pushpin / load client",
          "value": connect_app_ms, "note": f"{connect_app_ms:.2f} / {connect_pp_ms:.2f} / {connect_client_ms:.2f}"},
         {"figure": fig, "case": case, "measure": "fan-out p50 ms", "value": statistics.median(delays) if delays else float("nan"),
-         "note": f"first client {delays[0]:.1f} ms; the change (publish or write) answered in {change_ms:.1f} ms" if delays else ""},
-        {"figure": fig, "case": case, "measure": "fan-out p99 ms", "value": p99,
-         "note": f"{missing} streams missed it" if missing else ""},
-        {"figure": fig, "case": case, "measure": "fan-out max ms", "value": delays[-1] if delays else float("nan")},
+         "note": f"the median change's: first client {delays[0]:.1f} ms; the change (publish or write) answered in {change_ms:.1f} ms" if delays else ""},
+        {"figure": fig, "case": case, "measure": "fan-out p99 ms", "value": p99s[middle],
+         "note": f"median of {FANOUT_CHANGES} changes' p99 (each: {each})" + (f"; {missing} streams missed one" if missing else "")},
+        {"figure": fig, "case": case, "measure": "fan-out p99 ms, worst change", "value": max(p99s)},
+        {"figure": fig, "case": case, "measure": "fan-out max ms", "value": max(d[-1] for d, _ in changes if d) if delays else float("nan")},
         {"figure": fig, "case": case, "measure": "app CPU ms per published change", "value": app_cpu},
         {"figure": fig, "case": case, "measure": "stream sockets held by app processes", "value": held},
         {"figure": fig, "case": case, "measure": "app RSS KiB per held stream", "value": mem_app},
@@ -569,6 +588,8 @@ def _against_floor(by_setup: dict[str, list[dict[str, Any]]], n: int) -> None:
             continue
         if m == "fan-out p99 ms" and m in floor:
             row.update(floor=floor[m], ratio=v / floor[m], target="<= 1.2x floor", met=v <= 1.2 * floor[m])
+        elif m == "fan-out p99 ms, worst change" and m in floor:
+            row.update(floor=floor[m], ratio=v / floor[m])
         elif m == "connect rate (streams/s)" and m in floor:
             row.update(floor=floor[m], ratio=v / floor[m], target=">= floor / 2, 0 failed",
                        met=bool(row.get("met")) and v >= floor[m] / 2)  # fmt: skip

@@ -31,10 +31,12 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import logging
+import threading
 import time
-import urllib.request
+import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
@@ -135,16 +137,49 @@ def publish(items: Iterable[dict[str, Any]]) -> bool:
     body = json.dumps({"items": items}).encode()
     ok = True
     for url in publish_urls():
-        request = urllib.request.Request(  # noqa: S310 (the configured http URL)
-            url + "/publish/", data=body, headers={"Content-Type": "application/json"}, method="POST"
-        )
         try:
-            with urllib.request.urlopen(request, timeout=PUBLISH_TIMEOUT) as response:  # noqa: S310 (configured URL)
-                response.read()
-        except OSError as exc:
+            _post(url + "/publish/", body)
+        except (OSError, http.client.HTTPException) as exc:
             ok = False
             logger.warning("could not publish %s item(s) to Pushpin at %s: %s", len(items), url, exc)
     return ok
+
+
+# Each thread keeps one HTTP/1.1 connection per Pushpin (a publish is on the path from a
+# write to every screen: a new TCP connection and urllib's set-up each time were about
+# a millisecond of it). Threads: the publisher's sends, and requests that close streams.
+_connections = threading.local()
+
+
+def _post(url: str, body: bytes) -> None:
+    parts = urllib.parse.urlsplit(url)
+    held: dict[str, http.client.HTTPConnection] = _connections.__dict__.setdefault("by_host", {})
+    key = f"{parts.scheme}://{parts.netloc}"
+    for attempt in (1, 2):
+        conn = held.get(key)
+        reused = conn is not None
+        if conn is None:
+            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            conn = held[key] = kind(parts.netloc, timeout=PUBLISH_TIMEOUT)
+        try:
+            conn.request("POST", parts.path, body=body, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            held.pop(key, None)
+            # A kept connection that Pushpin closed meanwhile fails before any answer:
+            # try once more on a fresh one (a duplicate publish is harmless: its prev-id
+            # no longer matches, so Pushpin only re-checks through the next link).
+            if reused and attempt == 1:
+                continue
+            raise
+        if response.will_close:
+            conn.close()
+            held.pop(key, None)
+        if response.status >= 300:
+            raise http.client.HTTPException(f"HTTP {response.status} {response.reason}")
+        return
 
 
 def close_channels(channels: Iterable[str]) -> None:

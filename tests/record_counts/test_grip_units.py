@@ -174,3 +174,71 @@ def test_under_wsgi_a_signed_stream_request_is_held_by_the_middleware(settings, 
     assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
     # A POST through Pushpin is not held: the view's 405.
     assert client.post("/api/v1/period-record-counts/stream", **signed).status_code == 405
+
+
+class _Publishes:
+    """A stand-in for Pushpin's publish endpoint on loopback: HTTP/1.1 keep-alive, counts
+    connections and requests; ``close_after``/``status`` make it hang up or refuse."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        outer = self
+        self.connections = 0
+        self.bodies: list[dict[str, object]] = []
+        self.status = 200
+        self.close_after = False
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                outer.connections += 1
+
+            def do_POST(self) -> None:
+                outer.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(outer.status)
+                self.send_header("Content-Length", "9")
+                if outer.close_after:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                self.end_headers()
+                self.wfile.write(b"Published")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_publishing_keeps_one_connection_and_survives_its_loss(settings):
+    pushpin = _Publishes()
+    settings.GRIP_PUBLISH_URL = pushpin.url
+    grip._connections.__dict__.clear()
+    try:
+        for n in range(3):
+            assert grip.publish([grip.stream_item("c", f"data {n}")])
+        assert pushpin.connections == 1  # kept alive between publishes
+        assert [b["items"][0]["formats"]["http-stream"]["content"] for b in pushpin.bodies] == [
+            "data 0", "data 1", "data 2",
+        ]  # fmt: skip
+        pushpin.close_after = True  # Pushpin hangs up after answering: the next publish reconnects
+        assert grip.publish([grip.stream_item("c", "data 3")])
+        pushpin.close_after = False
+        assert grip.publish([grip.stream_item("c", "data 4")])
+        assert pushpin.connections == 2
+        assert len(pushpin.bodies) == 5  # each published once
+        pushpin.status = 500  # refused: reported, not raised
+        assert not grip.publish([grip.stream_item("c", "data 5")])
+    finally:
+        pushpin.stop()
+    assert not grip.publish([grip.stream_item("c", "data 6")])  # nobody listening: False, no exception
+    grip._connections.__dict__.clear()
