@@ -9,6 +9,8 @@ from activities.fields import ACTIVITY_ID_PATTERN, DATA_FIELDS, SLUG_RE, FieldPr
 from activities.models import Activity, Organization
 from lib.api.fields import DATETIME_HELP, UTCDateTimeField, UTCModelSerializer
 
+UNKNOWN_ORGANISATION = "Unknown organisation: expected an org_id such as org-bufdir-42."
+
 
 class OrganizationField(serializers.SlugRelatedField):
     """An organisation by its ``org_id``; anything that is not a slug is rejected before
@@ -20,7 +22,7 @@ class OrganizationField(serializers.SlugRelatedField):
 
     def to_internal_value(self, data: object) -> Organization:
         if not isinstance(data, str) or not SLUG_RE.match(data):
-            raise serializers.ValidationError("Unknown organisation: expected an org_id such as org-bufdir-42.")
+            raise serializers.ValidationError(UNKNOWN_ORGANISATION)
         return super().to_internal_value(data)
 
 

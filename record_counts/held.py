@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
-from activities.counting import live_counts
+from activities.counting import OrgState, live_counts
 from api_keys.services import api_key_still_covers
 from lib.api.exceptions import problem_response
 from lib.timeranges import DateTimeRange, now_to_second
@@ -44,15 +44,16 @@ def _grip_last(request: HttpRequest, channel: str) -> str | None:
 
 
 def _held_response(
-    request: HttpRequest, entry: Watched, key_pk: int | None, *, first: bool
+    request: HttpRequest, entry: Watched, key_pk: int | None, *, first: bool, org: OrgState | None = None
 ) -> tuple[HttpResponse, Watched | None, str]:
-    """A ``Grip-Hold: stream`` answer: the count unless the client shows it already."""
+    """A ``Grip-Hold: stream`` answer: the count unless the client shows it already
+    (``org``: the organisation's state as the opening read it)."""
     channel = grip.range_channel(entry.org_pk, entry.time_range)
     last = None if first else _grip_last(request, channel)
     known = registry().last_id(entry) if last is not None else None
     body = OPENING if first else ""
     if last is None or known is None or last != known:
-        n = live_counts(org=entry.org_pk, ranges=[entry.time_range])[0]
+        n = live_counts(org=entry.org_pk, ranges=[entry.time_range], known=org)[0]
         now = now_to_second()
         count = LiveCount(entry.org_id, n, entry.time_range.is_complete(now=now), now)
         current = grip.state_id(*count.state)
@@ -101,7 +102,7 @@ def hold(request: HttpRequest) -> tuple[HttpResponse, Watched | None, str]:
             return opened, None, ""
         org, time_range, reader = opened
         key_pk = reader.key.pk if reader is not None else None
-        return _held_response(request, Watched(org.pk, org.org_id, time_range), key_pk, first=True)
+        return _held_response(request, Watched(org.pk, org.org_id, time_range), key_pk, first=True, org=org)
     except (OperationalError, InterfaceError):
         unavailable = problem_response(503, "The database is unavailable; retry shortly.")
         unavailable["Retry-After"] = "5"

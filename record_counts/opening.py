@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
 from activities.admin_scope import coordinated_orgs
-from activities.models import Organization
+from activities.counting import OrgState, org_state
+from activities.serializers import OrganizationField
 from api_keys.access import authenticate_key
 from lib.api.access import REALM, KeyHolder, token_required
 from lib.api.exceptions import problem_response
@@ -62,7 +63,7 @@ def stream_reader(request: HttpRequest) -> KeyHolder | HttpResponse | None:
     return _unauthorized("Authentication credentials were not provided.")
 
 
-def _may_read(request: HttpRequest, reader: KeyHolder | None, org: Organization) -> bool:
+def _may_read(request: HttpRequest, reader: KeyHolder | None, org: OrgState) -> bool:
     if not token_required("GET"):
         return True
     if reader is not None:
@@ -70,8 +71,10 @@ def _may_read(request: HttpRequest, reader: KeyHolder | None, org: Organization)
     return coordinated_orgs(request).filter(pk=org.pk).exists()
 
 
-def open_stream(request: HttpRequest) -> tuple[Organization, DateTimeRange, KeyHolder | None] | HttpResponse:
-    """What a new stream watches, or the problem response to answer instead."""
+def open_stream(request: HttpRequest) -> tuple[OrgState, DateTimeRange, KeyHolder | None] | HttpResponse:
+    """What a new stream watches, or the problem response to answer instead. The
+    organisation is read with its committed state (one statement), which its first
+    count can then be looked up under (``live_counts(known=...)``)."""
     try:
         reader = stream_reader(request)
         if isinstance(reader, HttpResponse):
@@ -83,7 +86,11 @@ def open_stream(request: HttpRequest) -> tuple[Organization, DateTimeRange, KeyH
         except ValidationError as exc:
             fields = ", ".join(exc.detail) if isinstance(exc.detail, dict) else ""
             return problem_response(400, f"Invalid input: {fields}.", errors=exc.detail)
-        org = query.validated_data["org_id"]
+        org = org_state(org_id=query.validated_data["org_id"])
+        if org is None:
+            missing = OrganizationField().error_messages["does_not_exist"]
+            errors = {"org_id": [missing.format(slug_name="org_id", value=query.validated_data["org_id"])]}
+            return problem_response(400, "Invalid input: org_id.", errors=errors)
         if not _may_read(request, reader, org):
             return problem_response(403, "This API key may not access this organisation's data.")
     except (OperationalError, InterfaceError):

@@ -4,7 +4,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from activities.serializers import OrganizationField
+from activities.fields import SLUG_RE
+from activities.serializers import UNKNOWN_ORGANISATION, OrganizationField
 from lib.api.fields import RangeSerializer, StrictSerializer, UTCDateTimeField
 from lib.timeranges import isoformat_z, now_to_second
 from record_counts.models import CountSnapshot
@@ -62,7 +63,15 @@ class CountUpdateSerializer(StrictSerializer):
 
 
 class StreamQuerySerializer(StrictSerializer):
-    org_id = OrganizationField()
+    # The key only: record_counts.opening looks the organisation up together with its
+    # committed state, in one statement (activities.counting.org_state).
+    org_id = serializers.CharField()
+
+    def validate_org_id(self, value: str) -> str:
+        if not SLUG_RE.match(value):
+            raise serializers.ValidationError(UNKNOWN_ORGANISATION)
+        return value
+
     start = serializers.CharField()
     end = serializers.CharField()
     lastEventId = serializers.CharField(required=False)

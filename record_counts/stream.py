@@ -33,8 +33,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from activities.counting import live_counts
-from activities.models import Organization
+from activities.counting import OrgState, live_counts
 from api_keys.services import api_key_still_covers
 from lib.timeranges import DateTimeRange, now_to_second
 from record_counts import grip, publisher, relay
@@ -100,7 +99,7 @@ class CountEvents:
 
     def __init__(
         self,
-        org: Organization,
+        org: OrgState,
         time_range: DateTimeRange,
         hub: Hub,
         still_allowed: Callable[[], Awaitable[bool]] | None = None,

@@ -242,3 +242,47 @@ def test_publishing_keeps_one_connection_and_survives_its_loss(settings):
         pushpin.stop()
     assert not grip.publish([grip.stream_item("c", "data 6")])  # nobody listening: False, no exception
     grip._connections.__dict__.clear()
+
+
+@pytest.mark.django_db(transaction=True)  # committed writes: counts are cached under committed states only
+def test_a_hold_reads_the_organisation_with_its_state_in_one_statement(settings, client):
+    """A stream opening finds the organisation and its committed state in one query; the
+    count of a range already counted in that state comes from the cache: one query in all
+    (it was two or three: the organisation, the change marker, the count)."""
+    settings.GRIP_KEY, settings.GRIP_PUBLISH_URL = "k-one", ""
+    org = Organization.objects.create(org_id="org-one", name="One")
+    activity_create(data=ActivityData(org=org, activity_type="t", recorded_at=dt.datetime(2026, 2, 2, tzinfo=dt.UTC)))
+    signed = {"HTTP_GRIP_SIG": jwt({"iss": "pushpin", "exp": int(time.time()) + 60}, "k-one")}
+    params = {"org_id": "org-one", "start": "2026-01-01", "end": "2026-12-31"}
+    assert '"record_count": 1' in client.get("/api/v1/period-record-counts/stream", params, **signed).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/api/v1/period-record-counts/stream", params, **signed)
+    assert '"record_count": 1' in again.content.decode()
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    # A write moves the state: the next opening counts again, and sees the write.
+    activity_create(data=ActivityData(org=org, activity_type="t", recorded_at=dt.datetime(2026, 3, 3, tzinfo=dt.UTC)))
+    assert '"record_count": 2' in client.get("/api/v1/period-record-counts/stream", params, **signed).content.decode()
+    # An organisation that does not exist is the usual 400 naming org_id, held or not.
+    for extra in (signed, {}):
+        missing = client.get("/api/v1/period-record-counts/stream", {**params, "org_id": "org-none"}, **extra)
+        assert missing.status_code == 400, missing.content
+        assert missing.json()["errors"] == {"org_id": ["Object with org_id=org-none does not exist."]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_org_state_is_the_committed_state_and_none_inside_a_writing_transaction():
+    from django.db import transaction
+
+    from activities.counting import committed_state, org_state
+
+    org = Organization.objects.create(org_id="org-state", name="S")
+    found = org_state(org_id="org-state")
+    assert found is not None and (found.pk, found.org_id) == (org.pk, "org-state")
+    assert found.state == committed_state(org=org.pk)
+    assert org_state(org_id="org-nobody") is None
+    with transaction.atomic():
+        activity_create(data=ActivityData(org=org, activity_type="t", recorded_at=dt.datetime(2026, 2, 2, tzinfo=dt.UTC)))
+        inside = org_state(org_id="org-state")
+        assert inside is not None and inside.state is None  # its own writes may yet roll back: not cached
+    after = org_state(org_id="org-state")
+    assert after is not None and after.state is not None and after.state != found.state
