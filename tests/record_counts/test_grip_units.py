@@ -281,7 +281,8 @@ def test_org_state_is_the_committed_state_and_none_inside_a_writing_transaction(
     assert found.state == committed_state(org=org.pk)
     assert org_state(org_id="org-nobody") is None
     with transaction.atomic():
-        activity_create(data=ActivityData(org=org, activity_type="t", recorded_at=dt.datetime(2026, 2, 2, tzinfo=dt.UTC)))
+        at = dt.datetime(2026, 2, 2, tzinfo=dt.UTC)
+        activity_create(data=ActivityData(org=org, activity_type="t", recorded_at=at))
         inside = org_state(org_id="org-state")
         assert inside is not None and inside.state is None  # its own writes may yet roll back: not cached
     after = org_state(org_id="org-state")
