@@ -179,7 +179,15 @@ def committed_state(*, org: Organization | int) -> str | None:
     org_pk = _org_pk(org)
     if written_in_this_transaction(org_pk):
         return None
-    return f"{_database()}:{org_pk}:{change_marker(org=org_pk)}"
+    return _state_name(org_pk, change_marker(org=org_pk))
+
+
+def _state_name(org_pk: int, marker: int) -> str | None:
+    """The name of ``org_pk``'s committed state at ``marker``, or None when this
+    transaction has written its activities (see ``committed_state``)."""
+    if written_in_this_transaction(org_pk):
+        return None
+    return f"{_database()}:{org_pk}:{marker}"
 
 
 @dataclass(frozen=True)
@@ -202,8 +210,7 @@ def org_state(*, org_id: str) -> OrgState | None:
     if found is None:
         return None
     pk, marker = int(found[0]), int(found[1] or 0)
-    state = None if written_in_this_transaction(pk) else f"{_database()}:{pk}:{marker}"
-    return OrgState(pk, org_id, state)
+    return OrgState(pk, org_id, _state_name(pk, marker))
 
 
 _ORG_STATE_SQL = (

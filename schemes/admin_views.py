@@ -42,14 +42,16 @@ class SchemeReportForm(forms.Form):
     year = forms.IntegerField(label=_("Reporting year"), min_value=1900, max_value=2198)
 
 
-def _report(form: SchemeReportForm, org: Any) -> SchemeReport | None:
+def _report(form: SchemeReportForm, org: Any, *, listing: bool) -> SchemeReport | None:
+    """The report of the form's choices: its numbers (one grouped statement), and every
+    verdict only for a download (``listing``): a page view lists none."""
     scheme: GrantScheme = form.cleaned_data["scheme"]
     version = scheme.current_version()
     if version is None:
         form.add_error("scheme", gettext("This grant scheme has no rules yet."))
         return None
     year = reporting_year(scheme, form.cleaned_data["year"])
-    return scheme_report(org=org, version=version, time_range=year.time_range, year=year, keep_verdicts=True)
+    return scheme_report(org=org, version=version, time_range=year.time_range, year=year, keep_verdicts=listing)
 
 
 @staff_member_required
@@ -62,8 +64,9 @@ def scheme_report_page(request: HttpRequest, org_id: str) -> HttpResponse:
     if first is not None:  # without choices yet: the first scheme's last ended year
         initial = {"scheme": first.code, "year": year_holding(first, timezone.localdate()) - 1}
     form = SchemeReportForm(request.GET or initial or None)
-    report = _report(form, org) if form.is_bound and form.is_valid() else None
     download = request.GET.get("download")
+    listing = download in {"csv", "xlsx"}
+    report = _report(form, org, listing=listing) if form.is_bound and form.is_valid() else None
     if report is not None and download in {"csv", "xlsx"}:
         zone = settings.REPORTING_TIME_ZONE
         data = report_csv(report) if download == "csv" else report_xlsx(report, time_zone=zone)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from activities.judging import Verdict, judged_listing, judged_rows, judged_tally
+from activities.judging import Judged, Verdict, judged_listing, judged_rows, judged_tally
 from activities.models import Organization
 from lib.timeranges import DateTimeRange
 from schemes.models import GrantScheme, SchemeVersion
 from schemes.periods import ReportingYear
-from schemes.rules import Summary, judgement
+from schemes.rules import judgement, summary
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class SchemeReport:
     scheme: GrantScheme
     version: SchemeVersion
     time_range: DateTimeRange
-    summary: Summary
+    summary: Judged  # every reason listed (schemes.rules.summary)
     year: ReportingYear | None = None
     verdicts: list[Verdict] | None = None  # every activity of the range, in order, when kept
 
@@ -54,6 +54,6 @@ def scheme_report(
     rules = judgement(version.rules)
     if keep_verdicts:
         judged, verdicts = judged_listing(org=org, time_range=time_range, judgement=rules)
-        return SchemeReport(org, version.scheme, version, time_range, Summary.of(judged), year, verdicts)
+        return SchemeReport(org, version.scheme, version, time_range, summary(judged), year, verdicts)
     judged = judged_tally(org=org, time_range=time_range, judgement=rules)
-    return SchemeReport(org, version.scheme, version, time_range, Summary.of(judged), year)
+    return SchemeReport(org, version.scheme, version, time_range, summary(judged), year)

@@ -25,7 +25,7 @@ activities at the same instant are ordered by ``activity_id`` (by code point).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from django.db.models import Case, CharField, Q, Value, When
@@ -111,23 +111,11 @@ def judgement(rules: Rules) -> Judgement:
     return Judgement(reason, once_per_type_per_day=rules.one_per_type_per_day, repeat_reason="same_day")
 
 
-@dataclass
-class Summary:
-    """The numbers of a scheme report: what was counted, and why the rest was not (every
-    reason listed, zeros included)."""
-
-    activity_count: int = 0
-    participant_total: int = 0
-    by_activity_type: dict[str, int] = field(default_factory=dict)
-    excluded: dict[Reason, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
-
-    @property
-    def excluded_count(self) -> int:
-        return sum(self.excluded.values())
-
-    @classmethod
-    def of(cls, judged: Judged) -> Summary:
-        excluded: dict[Reason, int] = dict.fromkeys(REASONS, 0)
-        for reason, n in judged.excluded.items():
-            excluded[reason] += n  # type: ignore[index]  # the reasons judgement() gives
-        return cls(judged.activity_count, judged.participant_total, dict(judged.by_activity_type), excluded)
+def summary(judged: Judged) -> Judged:
+    """The core's numbers of a scheme report with every reason listed in ``REASONS``
+    order, zeros included (the API, the files and admin show them all)."""
+    unknown = set(judged.excluded) - set(REASONS)
+    if unknown:
+        raise ValueError(f"reasons judgement() does not give: {sorted(unknown)}")
+    excluded: dict[str, int] = {reason: judged.excluded.get(reason, 0) for reason in REASONS}
+    return Judged(judged.activity_count, judged.participant_total, dict(judged.by_activity_type), excluded)

@@ -28,6 +28,15 @@ def test_the_page_shows_the_apis_numbers(api, org, judged, coordinator_client):
     assert 'data-reason="status"' in page
 
 
+def test_a_page_view_reads_the_numbers_only_and_a_download_every_verdict(org, judged, coordinator_client):
+    params = {"scheme": "peer-support", "year": "2026"}
+    page = coordinator_client.get(url(org), params)
+    assert page.context["report"].verdicts is None  # one grouped statement, no activity listed
+    assert page.context["report"].summary.activity_count == 1
+    listed = coordinator_client.get(url(org), {**params, "download": "csv"})
+    assert listed.content.decode().count("\r\n") == 1 + 3  # the header and every activity
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_downloads_are_the_apis_files(api, org, judged, coordinator_client, fmt):
     params = {"scheme": "peer-support", "year": "2026"}

@@ -16,7 +16,7 @@ from activities.counting import count_activities
 from activities.judging import ActivityRow, judged_listing, judged_rows, judged_tally
 from activities.models import Activity, Organization
 from lib.timeranges import DateTimeRange
-from schemes.rules import REASONS, Rules, Summary, judgement
+from schemes.rules import REASONS, Rules, judgement, summary
 
 pytestmark = pytest.mark.django_db
 
@@ -218,16 +218,16 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 def test_every_activity_is_judged_as_the_rules_say_and_the_numbers_add_up(org, rules, raw):
     rows = as_rows(raw)
     assert reasons(org, rules, rows) == expected(rules, rows)
-    summary = Summary.of(judged_tally(org=org, time_range=EVERYTHING, judgement=judgement(rules)))
+    numbers = summary(judged_tally(org=org, time_range=EVERYTHING, judgement=judgement(rules)))
     listed, verdicts = judged_listing(org=org, time_range=EVERYTHING, judgement=judgement(rules))
-    assert Summary.of(listed) == summary  # the grouped statement and the listing agree
+    assert summary(listed) == numbers  # the grouped statement and the listing agree
     assert [v.row for v in verdicts] == rows
-    assert summary.activity_count + summary.excluded_count == len(rows)
-    assert set(summary.excluded) == set(REASONS)
+    assert numbers.activity_count + numbers.excluded_count == len(rows)
+    assert set(numbers.excluded) == set(REASONS)
     for reason in REASONS:
-        assert summary.excluded[reason] == expected(rules, rows).count(reason)
-    assert sum(summary.by_activity_type.values()) == summary.activity_count
-    assert summary.participant_total == sum(v.row.participant_count for v in verdicts if v.counted)
+        assert numbers.excluded[reason] == expected(rules, rows).count(reason)
+    assert sum(numbers.by_activity_type.values()) == numbers.activity_count
+    assert numbers.participant_total == sum(v.row.participant_count for v in verdicts if v.counted)
 
 
 @PROPERTY
