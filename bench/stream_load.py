@@ -57,7 +57,7 @@ CONNECTING = 100  # connections opening at once: like screens coming on, not a S
 # every client, then a pause past the coalescing window): one change's p99 over the
 # clients swings by tens of ms between runs on 2 shared cores, so the figure is the
 # median change's, with every change's p99 and the worst beside it.
-FANOUT_CHANGES = 5
+FANOUT_CHANGES = 9
 FANOUT_GAP_SECONDS = 0.5
 
 

@@ -33,7 +33,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from activities.counting import OrgState, live_counts
+from activities.counting import OrgState, count_ranges, live_counts
 from api_keys.services import api_key_still_covers
 from lib.timeranges import DateTimeRange, now_to_second
 from record_counts import grip, publisher, relay
@@ -63,6 +63,30 @@ def _in_db_thread(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
 
 
 _read_counts = _in_db_thread(lambda org_pk, ranges: live_counts(org=org_pk, ranges=ranges))
+
+# The GRIP publisher's re-reads (manage.py grip_publisher), on the path from every write
+# to every screen: one thread of its own that keeps its database connection between
+# rounds (the pool's check of a connection taken afresh is a round trip of its own;
+# there is one publisher per deployment, so it pins one connection, and a failed read
+# drops it: the hub retries the round, on a fresh one). It counts with the core's
+# count_ranges, not live_counts: right after an announcement the new state's counts
+# are almost never cached yet, and looking them up would cost the change marker's
+# query and a round trip to Redis before the count (docs/stream.md, "Who publishes").
+_publisher_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publisher-db")
+
+
+def _keeping_connection(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    def kept(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except BaseException:
+            connections.close_all()
+            raise
+
+    return sync_to_async(kept, thread_sensitive=False, executor=_publisher_thread)
+
+
+read_changed_counts = _keeping_connection(lambda org_pk, ranges: count_ranges(org=org_pk, ranges=ranges))
 
 
 def hub() -> Hub:

@@ -28,9 +28,9 @@ class Command(BaseCommand):
         asyncio.run(self._run())
 
     async def _run(self) -> None:
-        from record_counts.stream import _read_counts
+        from record_counts.stream import read_changed_counts
 
-        publisher = Publisher(_read_counts, coalesce_seconds=settings.STREAM_COALESCE_SECONDS)
+        publisher = Publisher(read_changed_counts, coalesce_seconds=settings.STREAM_COALESCE_SECONDS)
         publisher.start()
         await relay.ensure_subscribed()
         print("grip publisher ready", file=sys.stderr, flush=True)
