@@ -12,6 +12,15 @@ from lib.api.fields import DATETIME_HELP, UTCDateTimeField, UTCModelSerializer
 UNKNOWN_ORGANISATION = "Unknown organisation: expected an org_id such as org-bufdir-42."
 
 
+def org_id_slug(data: object) -> str:
+    """``data`` as an ``org_id`` key, or the API's field error: anything that is not a
+    slug is rejected before it reaches the database (PostgreSQL refuses NUL bytes with
+    an error, not a miss)."""
+    if not isinstance(data, str) or not SLUG_RE.match(data):
+        raise serializers.ValidationError(UNKNOWN_ORGANISATION)
+    return data
+
+
 class OrganizationField(serializers.SlugRelatedField):
     """An organisation by its ``org_id``; anything that is not a slug is rejected before
     it reaches the database (PostgreSQL refuses NUL bytes with an error, not a miss)."""
@@ -21,9 +30,7 @@ class OrganizationField(serializers.SlugRelatedField):
         super().__init__(slug_field="org_id", **kwargs)  # type: ignore[arg-type]
 
     def to_internal_value(self, data: object) -> Organization:
-        if not isinstance(data, str) or not SLUG_RE.match(data):
-            raise serializers.ValidationError(UNKNOWN_ORGANISATION)
-        return super().to_internal_value(data)
+        return super().to_internal_value(org_id_slug(data))
 
 
 def _checked(name: str, value: Any) -> Any:

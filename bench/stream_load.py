@@ -50,6 +50,15 @@ class Client:
         self.changed_at: float | None = None
         self.target: int | None = None
         self.retries = 0
+        self.board: list[int] | None = None  # the current change's count of streams that have it
+
+
+def _arrived(client: Client) -> None:
+    """The client has the change it waits for: mark the time, and count it once."""
+    if client.changed_at is None:
+        client.changed_at = time.perf_counter()
+        if client.board is not None:
+            client.board[0] += 1
 
 
 CONNECTING = 100  # connections opening at once: like screens coming on, not a SYN flood
@@ -84,7 +93,7 @@ async def _listen(
                                 gate.release()
                                 client.first.set()
                             if client.target is not None and client.latest == client.target:
-                                client.changed_at = client.changed_at or time.perf_counter()
+                                _arrived(client)
                         if stop.is_set():
                             return
             except httpx.TransportError:
@@ -294,14 +303,7 @@ def _family(procs: list[psutil.Process]) -> list[psutil.Process]:
 
 
 def _cpu(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in _family(procs):
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
+    return sum(_cpu_each(procs).values())
 
 
 def _cpu_each(procs: list[psutil.Process]) -> dict[str, float]:
@@ -416,17 +418,18 @@ async def _grip_fanout(
         changes: list[tuple[list[float], float]] = []  # per change: sorted delays (ms), its own time (ms)
         fanout_started, own_cpu = time.perf_counter(), 0.0
         for k in range(1, FANOUT_CHANGES + 1):
+            board = [0]  # streams that have this change, counted as they get it (no scan per tick)
             for c in clients:
-                c.target, c.changed_at = current + k, None
+                c.target, c.changed_at, c.board = current + k, None, board
             cpu_before, cpu_at_p99 = _cpu(app), None
             started = time.perf_counter()
             await change(current + k)
             change_ms = (time.perf_counter() - started) * 1000
             deadline = time.perf_counter() + FANOUT_WAIT_SECONDS
-            waiting = [c for c in clients if c.first.is_set()]
+            waiting = sum(1 for c in clients if c.first.is_set())
             while time.perf_counter() < deadline:
-                left = sum(1 for c in waiting if c.changed_at is None)
-                if cpu_at_p99 is None and left <= len(waiting) // 100:
+                left = waiting - board[0]
+                if cpu_at_p99 is None and left <= waiting // 100:
                     cpu_at_p99 = _cpu(app)  # the change's own work is done by the time 99% have it
                 if not left:
                     break

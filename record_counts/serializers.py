@@ -4,8 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from activities.fields import SLUG_RE
-from activities.serializers import UNKNOWN_ORGANISATION, OrganizationField
+from activities.serializers import OrganizationField, org_id_slug
 from lib.api.fields import RangeSerializer, StrictSerializer, UTCDateTimeField
 from lib.timeranges import isoformat_z, now_to_second
 from record_counts.models import CountSnapshot
@@ -68,9 +67,7 @@ class StreamQuerySerializer(StrictSerializer):
     org_id = serializers.CharField()
 
     def validate_org_id(self, value: str) -> str:
-        if not SLUG_RE.match(value):
-            raise serializers.ValidationError(UNKNOWN_ORGANISATION)
-        return value
+        return org_id_slug(value)
 
     start = serializers.CharField()
     end = serializers.CharField()

@@ -50,16 +50,23 @@ DB_THREADS = 4
 _db_threads = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="stream-db")
 
 
-def _in_db_thread(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
-    """Run in the stream's threads, and give the connection back after every call."""
+def _in_db_thread(
+    func: Callable[P, R], *, executor: ThreadPoolExecutor = _db_threads, keep: bool = False
+) -> Callable[P, Awaitable[R]]:
+    """Run in the stream's threads, and give the connection back after every call; with
+    ``keep``, only after a call that failed (the next call then takes a fresh one)."""
 
     def closing(*args: P.args, **kwargs: P.kwargs) -> R:
+        ok = False
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            ok = True
+            return result
         finally:
-            connections.close_all()  # never keep a connection for an idle stream
+            if not (keep and ok):
+                connections.close_all()  # never keep a connection for an idle stream
 
-    return sync_to_async(closing, thread_sensitive=False, executor=_db_threads)
+    return sync_to_async(closing, thread_sensitive=False, executor=executor)
 
 
 _read_counts = _in_db_thread(lambda org_pk, ranges: live_counts(org=org_pk, ranges=ranges))
@@ -73,20 +80,9 @@ _read_counts = _in_db_thread(lambda org_pk, ranges: live_counts(org=org_pk, rang
 # are almost never cached yet, and looking them up would cost the change marker's
 # query and a round trip to Redis before the count (docs/stream.md, "Who publishes").
 _publisher_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publisher-db")
-
-
-def _keeping_connection(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
-    def kept(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except BaseException:
-            connections.close_all()
-            raise
-
-    return sync_to_async(kept, thread_sensitive=False, executor=_publisher_thread)
-
-
-read_changed_counts = _keeping_connection(lambda org_pk, ranges: count_ranges(org=org_pk, ranges=ranges))
+read_changed_counts = _in_db_thread(
+    lambda org_pk, ranges: count_ranges(org=org_pk, ranges=ranges), executor=_publisher_thread, keep=True
+)
 
 
 def hub() -> Hub:

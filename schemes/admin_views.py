@@ -42,6 +42,9 @@ class SchemeReportForm(forms.Form):
     year = forms.IntegerField(label=_("Reporting year"), min_value=1900, max_value=2198)
 
 
+DOWNLOADS = {"csv", "xlsx"}  # the files of a report: only they list every verdict
+
+
 def _report(form: SchemeReportForm, org: Any, *, listing: bool) -> SchemeReport | None:
     """The report of the form's choices: its numbers (one grouped statement), and every
     verdict only for a download (``listing``): a page view lists none."""
@@ -65,9 +68,9 @@ def scheme_report_page(request: HttpRequest, org_id: str) -> HttpResponse:
         initial = {"scheme": first.code, "year": year_holding(first, timezone.localdate()) - 1}
     form = SchemeReportForm(request.GET or initial or None)
     download = request.GET.get("download")
-    listing = download in {"csv", "xlsx"}
+    listing = download in DOWNLOADS
     report = _report(form, org, listing=listing) if form.is_bound and form.is_valid() else None
-    if report is not None and download in {"csv", "xlsx"}:
+    if report is not None and download in DOWNLOADS:
         zone = settings.REPORTING_TIME_ZONE
         data = report_csv(report) if download == "csv" else report_xlsx(report, time_zone=zone)
         return file_download(data, fmt=download, filename=f"{file_stem(report)}.{download}")

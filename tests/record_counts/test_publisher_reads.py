@@ -36,7 +36,9 @@ def _backend_pid() -> int:
 
 
 read = async_to_sync(stream.read_changed_counts)
-pid_in_publisher_thread = async_to_sync(stream._keeping_connection(_backend_pid))
+pid_in_publisher_thread = async_to_sync(
+    stream._in_db_thread(_backend_pid, executor=stream._publisher_thread, keep=True)
+)
 
 
 @pytest.fixture(autouse=True)
